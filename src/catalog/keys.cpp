@@ -1,0 +1,143 @@
+// Key naming: encoding of database names and backup ids.
+#include "catalog/keys.h"
+
+#include <date/date.h>
+
+#include <cstdio>
+
+namespace bb {
+namespace {
+
+bool unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == '~' || c == '-';
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;  // lowercase hex is never produced, so never accepted
+}
+
+bool all_digits(const std::string& s, std::size_t from, std::size_t count) {
+  if (from + count > s.size()) return false;
+  for (std::size_t i = from; i < from + count; ++i)
+    if (s[i] < '0' || s[i] > '9') return false;
+  return true;
+}
+
+int num(const std::string& s, std::size_t from, std::size_t count) { return std::stoi(s.substr(from, count)); }
+
+std::optional<TimePoint> make_time(int y, int mo, int d, int h, int mi, int s) {
+  using namespace date;
+  year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok() || h > 23 || mi > 59 || s > 59) return std::nullopt;
+  return sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) + std::chrono::seconds(s);
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::optional<ParsedKey> parse_legacy(const std::string& key) {
+  // <db>-YYYY_MM_DD-KIND.dump ; the db name may itself contain '-' and '/'-free text.
+  if (!ends_with(key, ".dump")) return std::nullopt;
+  std::string stem = key.substr(0, key.size() - 5);
+  std::size_t kind_dash = stem.rfind('-');
+  if (kind_dash == std::string::npos) return std::nullopt;
+  std::string kind = stem.substr(kind_dash + 1);
+  if (kind != "DAILY" && kind != "WEEKLY" && kind != "MONTHLY" && kind != "YEARLY") return std::nullopt;
+  std::string rest = stem.substr(0, kind_dash);
+  if (rest.size() < 12 || rest[rest.size() - 11] != '-') return std::nullopt;
+  std::string date = rest.substr(rest.size() - 10);
+  if (!all_digits(date, 0, 4) || date[4] != '_' || !all_digits(date, 5, 2) || date[7] != '_' || !all_digits(date, 8, 2))
+    return std::nullopt;
+  auto time = make_time(num(date, 0, 4), num(date, 5, 2), num(date, 8, 2), 0, 0, 0);
+  if (!time) return std::nullopt;
+  std::string db = rest.substr(0, rest.size() - 11);
+  if (db.empty() || db.find('/') != std::string::npos) return std::nullopt;
+  ParsedKey p{ParsedKey::Kind::kLegacy, db, date, *time, false, kind};
+  return p;
+}
+
+}  // namespace
+
+std::string encode_db_name(const std::string& name) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : name) {
+    if (unreserved(c)) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> decode_db_name(const std::string& segment) {
+  if (segment.empty()) return std::nullopt;
+  std::string out;
+  for (std::size_t i = 0; i < segment.size(); ++i) {
+    unsigned char c = segment[i];
+    if (c == '%') {
+      if (i + 2 >= segment.size()) return std::nullopt;
+      int hi = hex_value(segment[i + 1]), lo = hex_value(segment[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      unsigned char decoded = static_cast<unsigned char>(hi * 16 + lo);
+      if (unreserved(decoded)) return std::nullopt;  // not canonical: would have been written plain
+      out += static_cast<char>(decoded);
+      i += 2;
+    } else if (unreserved(c)) {
+      out += static_cast<char>(c);
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+std::string format_backup_id(TimePoint time) {
+  return date::format("%Y%m%dT%H%M%SZ", date::floor<std::chrono::seconds>(time));
+}
+
+std::optional<TimePoint> parse_backup_id(const std::string& id) {
+  if (id.size() != 16 || id[8] != 'T' || id[15] != 'Z' || !all_digits(id, 0, 8) || !all_digits(id, 9, 6))
+    return std::nullopt;
+  return make_time(num(id, 0, 4), num(id, 4, 2), num(id, 6, 2), num(id, 9, 2), num(id, 11, 2), num(id, 13, 2));
+}
+
+std::string data_suffix(bool encrypted) { return encrypted ? ".dump.zst.age" : ".dump.zst"; }
+
+std::string data_key(const std::string& db, const std::string& id, bool encrypted) {
+  return encode_db_name(db) + "/" + id + data_suffix(encrypted);
+}
+
+std::string manifest_key(const std::string& db, const std::string& id) { return encode_db_name(db) + "/" + id + ".json"; }
+
+std::optional<ParsedKey> parse_key(const std::string& key) {
+  std::size_t slash = key.find('/');
+  if (slash == std::string::npos) return parse_legacy(key);
+  if (key.find('/', slash + 1) != std::string::npos) return std::nullopt;
+  auto db = decode_db_name(key.substr(0, slash));
+  if (!db) return std::nullopt;
+  std::string file = key.substr(slash + 1);
+  if (file.size() < 16) return std::nullopt;
+  auto time = parse_backup_id(file.substr(0, 16));
+  if (!time) return std::nullopt;
+  std::string rest = file.substr(16);
+  ParsedKey p{ParsedKey::Kind::kData, *db, file.substr(0, 16), *time, false, ""};
+  if (rest == ".json") p.kind = ParsedKey::Kind::kManifest;
+  else if (rest == ".dump.zst") p.encrypted = false;
+  else if (rest == ".dump.zst.age") p.encrypted = true;
+  else return std::nullopt;
+  return p;
+}
+
+std::string format_iso_utc(TimePoint time) {
+  return date::format("%Y-%m-%dT%H:%M:%SZ", date::floor<std::chrono::seconds>(time));
+}
+
+}  // namespace bb

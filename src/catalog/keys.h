@@ -1,0 +1,48 @@
+// Key naming of the storage layout (docs/storage-layout.md): how database names and
+// backup times become object keys, and back. Pure functions, no I/O.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace bb {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// Percent-encodes every byte outside [A-Za-z0-9._~-] (uppercase hex), so any database
+// name (spaces, quotes, '/', Cyrillic) becomes one safe key segment.
+std::string encode_db_name(const std::string& name);
+// Reverses encode_db_name; nullopt for text that encode_db_name could not have produced.
+std::optional<std::string> decode_db_name(const std::string& segment);
+
+// Backup id: the start time in UTC as YYYYMMDDTHHMMSSZ.
+std::string format_backup_id(TimePoint time);
+std::optional<TimePoint> parse_backup_id(const std::string& id);
+
+// Suffix of a data object: ".dump.zst", or ".dump.zst.age" when encrypted.
+std::string data_suffix(bool encrypted);
+// <enc(db)>/<id>.dump.zst[.age]
+std::string data_key(const std::string& db, const std::string& id, bool encrypted);
+// <enc(db)>/<id>.json
+std::string manifest_key(const std::string& db, const std::string& id);
+
+// What a key under the prefix is.
+struct ParsedKey {
+  enum class Kind { kData, kManifest, kLegacy };
+  Kind kind;
+  std::string db;
+  std::string id;  // YYYYMMDDTHHMMSSZ, or YYYY_MM_DD for legacy objects
+  TimePoint time{};  // UTC; legacy objects: midnight UTC of their date
+  bool encrypted = false;
+  std::string legacy_kind;  // DAILY, WEEKLY, MONTHLY, YEARLY
+};
+
+// Parses a key (relative to the prefix) of the new layout, or of the old Python tool
+// (`<db>-YYYY_MM_DD-DAILY.dump`); nullopt for anything else (never deleted).
+std::optional<ParsedKey> parse_key(const std::string& key);
+
+// ISO 8601 UTC with seconds, e.g. 2026-11-24T04:00:00Z.
+std::string format_iso_utc(TimePoint time);
+
+}  // namespace bb

@@ -1,0 +1,100 @@
+// Manifest JSON (nlohmann-json).
+#include "catalog/manifest.h"
+
+#include <date/date.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "util/error.h"
+
+namespace bb {
+namespace {
+
+std::optional<TimePoint> parse_iso(const std::string& text) {
+  std::istringstream in(text);
+  date::sys_seconds t;
+  in >> date::parse("%Y-%m-%dT%H:%M:%SZ", t);
+  if (in.fail()) return std::nullopt;
+  return TimePoint(t);
+}
+
+}  // namespace
+
+std::string manifest_to_json(const Manifest& m) {
+  nlohmann::ordered_json j;
+  j["format"] = "backupbuddy-manifest";
+  j["format_version"] = m.format_version;
+  j["database"] = m.database;
+  j["id"] = m.id;
+  j["data_key"] = m.data_key;
+  j["server_version"] = m.server_version;
+  j["pg_dump_version"] = m.pg_dump_version;
+  j["started_at"] = format_iso_utc(m.started_at);
+  j["finished_at"] = format_iso_utc(m.finished_at);
+  j["dump_bytes"] = m.dump_bytes;
+  j["stored_bytes"] = m.stored_bytes;
+  j["sha256"] = m.sha256;
+  j["compression"] = m.compression;
+  j["compression_level"] = m.compression_level;
+  j["encryption"] = m.encryption_recipients.empty()
+                        ? nlohmann::ordered_json(nullptr)
+                        : nlohmann::ordered_json{{"type", "age"}, {"recipients", m.encryption_recipients}};
+  j["tool_version"] = m.tool_version;
+  j["database_encoding"] = m.encoding;
+  j["database_collate"] = m.collate;
+  j["database_ctype"] = m.ctype;
+  j["table_count"] = m.table_count;
+  j["database_size_bytes"] = m.database_size_bytes;
+  return j.dump(2) + "\n";
+}
+
+Manifest manifest_from_json(const std::string& text, const std::string& where) {
+  auto bad = [&](const std::string& why) {
+    return OperationError("manifest " + where + " is unreadable: " + why +
+                          " — the backup cannot be trusted; restore another backup or run verify");
+  };
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw bad(std::string("not valid JSON (") + e.what() + ")");
+  }
+  try {
+    if (j.value("format", "") != "backupbuddy-manifest") throw bad("not a BackupBuddy manifest");
+    Manifest m;
+    m.format_version = j.at("format_version").get<int>();
+    if (m.format_version > Manifest::kFormatVersion)
+      throw bad("format version " + std::to_string(m.format_version) +
+                " is newer than this BackupBuddy understands — upgrade BackupBuddy");
+    m.database = j.at("database").get<std::string>();
+    m.id = j.at("id").get<std::string>();
+    m.data_key = j.at("data_key").get<std::string>();
+    m.server_version = j.value("server_version", "");
+    m.pg_dump_version = j.value("pg_dump_version", "");
+    auto started = parse_iso(j.at("started_at").get<std::string>());
+    auto finished = parse_iso(j.at("finished_at").get<std::string>());
+    if (!started || !finished) throw bad("started_at/finished_at are not ISO 8601 UTC times");
+    m.started_at = *started;
+    m.finished_at = *finished;
+    m.dump_bytes = j.at("dump_bytes").get<std::uint64_t>();
+    m.stored_bytes = j.at("stored_bytes").get<std::uint64_t>();
+    m.sha256 = j.at("sha256").get<std::string>();
+    m.compression = j.value("compression", "zstd");
+    m.compression_level = j.value("compression_level", 0);
+    if (j.contains("encryption") && !j["encryption"].is_null())
+      m.encryption_recipients = j["encryption"].at("recipients").get<std::vector<std::string>>();
+    m.tool_version = j.value("tool_version", "");
+    m.encoding = j.value("database_encoding", "");
+    m.collate = j.value("database_collate", "");
+    m.ctype = j.value("database_ctype", "");
+    m.table_count = j.value("table_count", static_cast<std::int64_t>(-1));
+    m.database_size_bytes = j.value("database_size_bytes", static_cast<std::uint64_t>(0));
+    if (m.sha256.size() != 64) throw bad("sha256 is not a 64-digit hex digest");
+    return m;
+  } catch (const nlohmann::json::exception& e) {
+    throw bad(std::string("missing or mistyped field (") + e.what() + ")");
+  }
+}
+
+}  // namespace bb

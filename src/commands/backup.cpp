@@ -1,0 +1,290 @@
+// `backupbuddy backup`.
+#include "commands/backup.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "catalog/keys.h"
+#include "catalog/manifest.h"
+#include "pg/session.h"
+#include "storage/storage.h"
+#include "stream/sha256.h"
+#include "stream/zstd.h"
+#include "util/error.h"
+#include "util/format.h"
+#include "util/lockfile.h"
+#include "util/log.h"
+#include "util/process.h"
+#include "util/signals.h"
+#include "version.h"
+
+namespace bb {
+namespace {
+
+constexpr std::size_t kReadChunk = 1 << 20;
+constexpr char kCustomFormatMagic[] = "PGDMP";
+
+std::string last_lines(const std::string& text, int n) {
+  std::string t = text;
+  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
+  std::size_t pos = t.size();
+  for (int i = 0; i < n && pos != std::string::npos && pos > 0; ++i) pos = t.rfind('\n', pos - 1);
+  std::string tail = (pos == std::string::npos || pos == 0) ? t : t.substr(pos + 1);
+  for (auto& c : tail)
+    if (c == '\n') c = ' ';
+  return tail;
+}
+
+// A backup id not yet used for this database (ids have one-second resolution).
+std::string fresh_backup_id(Storage& storage, const std::string& db, TimePoint& started) {
+  for (;;) {
+    started = std::chrono::system_clock::now();
+    std::string id = format_backup_id(started);
+    if (!storage.head(manifest_key(db, id)) && !storage.head(data_key(db, id, false))) return id;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000 - (std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                     started.time_since_epoch()).count() % 1000)));
+  }
+}
+
+struct DbFacts {
+  std::string encoding, collate, ctype;
+  std::uint64_t size = 0;
+  std::int64_t tables = -1;
+};
+
+DbFacts database_facts(BackupContext& ctx, const std::string& db) {
+  auto rows = ctx.session.query(
+      "select pg_encoding_to_char(encoding), datcollate, datctype, pg_database_size(oid)::text, datallowconn::text "
+      "from pg_database where datname = $1",
+      {db});
+  if (rows.empty())
+    throw OperationError("database \"" + db + "\" does not exist on " + ctx.session.where() +
+                         " — check the name in [[databases]] or on the command line");
+  if (rows[0][4] != std::optional<std::string>("true"))
+    throw OperationError("database \"" + db + "\" does not allow connections (datallowconn = false) — it cannot be dumped");
+  DbFacts f{rows[0][0].value_or(""), rows[0][1].value_or(""), rows[0][2].value_or(""),
+            std::stoull(rows[0][3].value_or("0")), -1};
+  PgSession in_db = PgSession::connect(ctx.config.postgres, db);
+  f.tables = std::stoll(in_db.scalar(
+                             "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                             "where c.relkind in ('r','p') and n.nspname not in ('pg_catalog','information_schema') "
+                             "and n.nspname not like 'pg\\_toast%'")
+                            .value_or("-1"));
+  return f;
+}
+
+void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, Manifest& m,
+              const ProgressCallback& progress_cb) {
+  const Config& cfg = ctx.config;
+  ProcessSpec spec;
+  spec.program = ctx.tools.pg_dump;
+  spec.args = {"--format=custom", "--compress=0", "--no-password",
+               "--lock-wait-timeout=" + std::to_string(cfg.backup.lock_wait_timeout.count() * 1000)};
+  spec.env_set = pg_child_env(cfg.postgres, db);
+  spec.pipe_stdout = true;
+  Process dump = Process::spawn(spec);
+
+  std::unique_ptr<ObjectWriter> writer = ctx.storage.open_writer(m.data_key, facts.size);
+  ZstdCompressor compressor(cfg.backup.compression_level, cfg.backup.compression_threads);
+  Sha256 sha;
+  ByteSink to_storage = [&](const char* data, std::size_t n) {
+    sha.update(data, n);
+    writer->write(data, n);
+  };
+  Progress progress("backup " + db, facts.size, progress_cb);
+  std::vector<char> buf(kReadChunk);
+  std::uint64_t dumped = 0;
+  std::string head;
+  for (;;) {
+    throw_if_cancelled();
+    std::size_t n = dump.read_stdout(buf.data(), buf.size());
+    if (n == 0) break;
+    if (head.size() < 5) head.append(buf.data(), std::min<std::size_t>(n, 5 - head.size()));
+    dumped += n;
+    compressor.write(buf.data(), n, to_storage);
+    progress.update(dumped, human_bytes(compressor.bytes_out()) + " stored");
+  }
+  compressor.finish(to_storage);
+  progress.finish();
+  int code = dump.wait();
+  if (code != 0) {
+    std::string why = last_lines(log::mask_secrets(dump.stderr_text()), 3);
+    throw OperationError("pg_dump of \"" + db + "\" failed (exit " + std::to_string(code) + "): " +
+                         (why.empty() ? "no message" : why) + " — nothing was stored for this run");
+  }
+  if (dumped < 5 || head != kCustomFormatMagic)
+    throw OperationError("pg_dump of \"" + db + "\" exited 0 but produced " +
+                         (dumped == 0 ? std::string("no output") : std::string("no custom-format archive")) +
+                         " — nothing was stored; check the server log");
+  writer->commit();
+  m.dump_bytes = dumped;
+  m.stored_bytes = compressor.bytes_out();
+  m.sha256 = sha.hex_digest();
+}
+
+}  // namespace
+
+BackupResult backup_database(BackupContext& ctx, const std::string& db, const ProgressCallback& progress) {
+  BackupResult r;
+  r.database = db;
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    DbFacts facts = database_facts(ctx, db);
+    DatabaseLock lock(ctx.session, db, "back it up");
+    Manifest m;
+    m.database = db;
+    m.id = fresh_backup_id(ctx.storage, db, m.started_at);
+    m.data_key = data_key(db, m.id, false);
+    m.server_version = ctx.session.server_version();
+    m.pg_dump_version = ctx.tools.pg_dump_version;
+    m.compression_level = ctx.config.backup.compression_level;
+    m.tool_version = BACKUPBUDDY_VERSION;
+    m.encoding = facts.encoding;
+    m.collate = facts.collate;
+    m.ctype = facts.ctype;
+    m.table_count = facts.tables;
+    m.database_size_bytes = facts.size;
+    log::debug("backing up \"" + db + "\" to " + m.data_key);
+    run_dump(ctx, db, facts, m, progress);
+    m.finished_at = std::chrono::system_clock::now();
+    try {
+      ctx.storage.put(manifest_key(db, m.id), manifest_to_json(m));
+    } catch (...) {
+      // Without its manifest the data object is not a backup: remove it, then report.
+      try {
+        ctx.storage.remove({m.data_key});
+      } catch (...) {
+      }
+      throw;
+    }
+    r.ok = true;
+    r.id = m.id;
+    r.dump_bytes = m.dump_bytes;
+    r.stored_bytes = m.stored_bytes;
+    if (facts.tables == 0) r.warnings.push_back("database \"" + db + "\" has no tables");
+  } catch (const CancelledError&) {
+    throw;
+  } catch (const std::exception& e) {
+    r.ok = false;
+    r.error = log::mask_secrets(e.what());
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+std::vector<std::string> databases_to_back_up(const Config& config, PgSession& session,
+                                              const std::vector<std::string>& named, bool all) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& n) {
+    if (seen.insert(n).second) out.push_back(n);
+  };
+  if (!named.empty()) {
+    for (const auto& n : named) add(n);
+    return out;
+  }
+  if (all || config.backup.all_databases) {
+    std::set<std::string> exclude(config.backup.exclude.begin(), config.backup.exclude.end());
+    for (const auto& row : session.query(
+             "select datname from pg_database where not datistemplate and datallowconn order by datname"))
+      if (!exclude.count(*row[0])) add(*row[0]);
+    return out;
+  }
+  for (const auto& db : config.databases) add(db.name);
+  if (out.empty())
+    throw ConfigError(
+        "no databases to back up — name them (backupbuddy backup mydb), add [[databases]] entries to the "
+        "config, or use --all / [backup] all_databases = true");
+  return out;
+}
+
+int cmd_backup(const Config& config, const BackupOptions& options) {
+  LockFile lock(state_directory(config.backup.state_dir) + "/backup.lock", "backup");
+  std::unique_ptr<Storage> storage = make_storage(config.storage);
+  PgSession session = PgSession::connect(config.postgres, config.postgres.maintenance_db);
+  std::vector<std::string> dbs = databases_to_back_up(config, session, options.databases, options.all);
+  PgTools tools = find_pg_tools(config.postgres, session.server_version_num() / 10000);
+  log::info("backing up " + std::to_string(dbs.size()) + " database(s) from " + session.where() + " to " +
+            storage->describe());
+
+  std::vector<BackupResult> results(dbs.size());
+  std::mutex out_mutex;
+  auto report = [&](const BackupResult& r) {
+    std::lock_guard<std::mutex> g(out_mutex);
+    if (r.ok)
+      log::info("ok: \"" + r.database + "\" backup " + r.id + " (" + human_bytes(r.dump_bytes) + " dumped, " +
+                human_bytes(r.stored_bytes) + " stored, " + human_seconds(r.seconds) + ")");
+    else
+      log::error("\"" + r.database + "\" was not backed up: " + r.error);
+    for (const auto& w : r.warnings) log::warn(w);
+  };
+  int workers = std::min<int>(config.backup.parallel, static_cast<int>(dbs.size()));
+  if (workers <= 1) {
+    BackupContext ctx{config, *storage, session, tools};
+    for (std::size_t i = 0; i < dbs.size(); ++i) {
+      results[i] = backup_database(ctx, dbs[i]);
+      report(results[i]);
+    }
+  } else {
+    std::atomic<std::size_t> next{0};
+    std::vector<std::thread> threads;
+    std::exception_ptr failure;
+    for (int w = 0; w < workers; ++w)
+      threads.emplace_back([&] {
+        try {
+          PgSession own = PgSession::connect(config.postgres, config.postgres.maintenance_db);
+          BackupContext ctx{config, *storage, own, tools};
+          for (std::size_t i = next++; i < dbs.size(); i = next++) {
+            results[i] = backup_database(ctx, dbs[i]);
+            report(results[i]);
+          }
+        } catch (...) {
+          std::lock_guard<std::mutex> g(out_mutex);
+          if (!failure) failure = std::current_exception();
+        }
+      });
+    for (auto& t : threads) t.join();
+    if (failure) std::rethrow_exception(failure);
+  }
+
+  int failed = 0;
+  for (const auto& r : results) failed += r.ok ? 0 : 1;
+  if (options.json) {
+    nlohmann::ordered_json j;
+    j["results"] = nlohmann::ordered_json::array();
+    for (const auto& r : results) {
+      j["results"].push_back({{"database", r.database},
+                              {"ok", r.ok},
+                              {"id", r.ok ? nlohmann::ordered_json(r.id) : nlohmann::ordered_json(nullptr)},
+                              {"dump_bytes", r.dump_bytes},
+                              {"stored_bytes", r.stored_bytes},
+                              {"seconds", r.seconds},
+                              {"error", r.ok ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.error)},
+                              {"warnings", r.warnings}});
+    }
+    std::cout << j.dump(2) << std::endl;
+  } else {
+    TextTable table({"DATABASE", "RESULT", "DUMP", "STORED", "RATIO", "TIME", "BACKUP"});
+    for (const auto& r : results) {
+      char ratio[16] = "-";
+      if (r.ok && r.stored_bytes > 0)
+        std::snprintf(ratio, sizeof ratio, "%.1fx", static_cast<double>(r.dump_bytes) / r.stored_bytes);
+      table.add({r.database, r.ok ? "ok" : "FAILED", r.ok ? human_bytes(r.dump_bytes) : "-",
+                 r.ok ? human_bytes(r.stored_bytes) : "-", ratio, human_seconds(r.seconds), r.ok ? r.id : "-"});
+    }
+    std::cout << table.render();
+    std::cout << (failed == 0 ? "all " + std::to_string(results.size()) + " database(s) backed up\n"
+                              : std::to_string(failed) + " of " + std::to_string(results.size()) +
+                                    " database(s) FAILED — see the errors above\n");
+  }
+  return failed == 0 ? kExitOk : kExitFailed;
+}
+
+}  // namespace bb

@@ -1,0 +1,55 @@
+// `backupbuddy backup`: dump each database with pg_dump and stream it through zstd and
+// SHA-256 into storage; the manifest is written last. One database failing never stops
+// the others.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "pg/tools.h"
+#include "util/progress.h"
+
+namespace bb {
+
+class Storage;
+class PgSession;
+
+// What happened to one database in a run.
+struct BackupResult {
+  std::string database;
+  bool ok = false;
+  std::string id;  // backup id when ok
+  std::uint64_t dump_bytes = 0;
+  std::uint64_t stored_bytes = 0;
+  double seconds = 0;
+  std::string error;  // plain-language reason when not ok
+  std::vector<std::string> warnings;
+};
+
+// Shared pieces of one run.
+struct BackupContext {
+  const Config& config;
+  Storage& storage;
+  PgSession& session;  // on the maintenance database
+  const PgTools& tools;
+};
+
+// Backs up one database; never throws for a failure of that database (it is in the result).
+BackupResult backup_database(BackupContext& ctx, const std::string& database, const ProgressCallback& progress = {});
+
+// Which databases a run covers: the named ones; or with all=true (or [backup]
+// all_databases) every non-template database minus [backup] exclude; else [[databases]].
+std::vector<std::string> databases_to_back_up(const Config& config, PgSession& session,
+                                              const std::vector<std::string>& named, bool all);
+
+struct BackupOptions {
+  std::vector<std::string> databases;
+  bool all = false;
+  bool json = false;
+};
+
+// The command: lock, back up, print the summary. Returns the exit code.
+int cmd_backup(const Config& config, const BackupOptions& options);
+
+}  // namespace bb

@@ -1,0 +1,134 @@
+// `backupbuddy check`.
+#include "commands/check.h"
+
+#include <unistd.h>
+
+#include <functional>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "pg/session.h"
+#include "pg/tools.h"
+#include "storage/storage.h"
+#include "util/error.h"
+#include "util/lockfile.h"
+#include "util/log.h"
+
+namespace bb {
+namespace {
+
+struct Item {
+  bool ok;
+  std::string text;
+};
+
+class Checklist {
+ public:
+  explicit Checklist(bool json) : json_(json) {}
+  // Runs one check; a thrown error becomes a failed item with its message.
+  bool run(const std::string& name, const std::function<std::string()>& check) {
+    Item item;
+    try {
+      item = {true, name + ": " + check()};
+    } catch (const std::exception& e) {
+      item = {false, name + ": " + log::mask_secrets(e.what())};
+    }
+    add(item);
+    return item.ok;
+  }
+  void add(const Item& item) {
+    items_.push_back(item);
+    if (!json_) std::cout << (item.ok ? "[ok]   " : "[FAIL] ") << item.text << std::endl;
+  }
+  int finish() const {
+    int failed = 0;
+    for (const auto& i : items_) failed += i.ok ? 0 : 1;
+    if (json_) {
+      nlohmann::ordered_json j;
+      j["ok"] = failed == 0;
+      j["checks"] = nlohmann::ordered_json::array();
+      for (const auto& i : items_) j["checks"].push_back({{"ok", i.ok}, {"text", i.text}});
+      std::cout << j.dump(2) << std::endl;
+    } else {
+      std::cout << (failed == 0 ? "everything needed for a backup works\n"
+                                : std::to_string(failed) + " check(s) FAILED — fix them before relying on backups\n");
+    }
+    return failed == 0 ? kExitOk : kExitFailed;
+  }
+
+ private:
+  bool json_;
+  std::vector<Item> items_;
+};
+
+std::string storage_probe(Storage& storage, std::uint64_t part_size) {
+  char host[128] = "host";
+  gethostname(host, sizeof host - 1);
+  // A key that parses as no backup, so prune never mistakes it for one.
+  std::string base = ".backupbuddy-check/" + std::string(host) + "-" + std::to_string(getpid());
+  std::string body = "BackupBuddy storage probe\n";
+  storage.put(base + "/probe.txt", body);
+  std::string back = storage.get(base + "/probe.txt");
+  if (back != body) throw StorageError("probe read back " + std::to_string(back.size()) + " bytes instead of " +
+                                       std::to_string(body.size()) + " — the storage returns other data than it stored");
+  auto listed = storage.list(base + "/");
+  if (listed.empty()) throw StorageError("the probe object was written but a listing does not show it");
+  // A streamed upload of two parts: what every backup of a real database does.
+  {
+    auto writer = storage.open_writer(base + "/multipart.bin");
+    std::string chunk(1 << 20, 'x');
+    for (std::uint64_t written = 0; written < part_size + 1; written += chunk.size()) writer->write(chunk.data(), chunk.size());
+    writer->commit();
+  }
+  auto info = storage.head(base + "/multipart.bin");
+  if (!info) throw StorageError("a streamed (multipart) upload completed but the object is missing");
+  storage.remove({base + "/probe.txt", base + "/multipart.bin"});
+  if (storage.head(base + "/probe.txt")) throw StorageError("the probe object is still there after delete");
+  return storage.describe() + ": put, get, list, streamed upload and delete work";
+}
+
+}  // namespace
+
+int cmd_check(const Config& config, bool json) {
+  Checklist list(json);
+  list.add({true, "config: " + (config.source.empty() ? std::string("built-in defaults (no config file found)")
+                                                     : config.source)});
+  std::optional<PgSession> session;
+  bool pg_ok = list.run("PostgreSQL", [&] {
+    session.emplace(PgSession::connect(config.postgres, config.postgres.maintenance_db));
+    auto super = session->scalar(
+        "select case when rolsuper then 'superuser' when pg_has_role(current_user, 'pg_read_all_data', 'member') "
+        "then 'member of pg_read_all_data' else 'ordinary role: it must be able to read every table it backs up' end "
+        "from pg_roles where rolname = current_user");
+    return "server " + session->server_version() + " at " + session->where() + ", user " +
+           session->scalar("select current_user").value_or("?") + " (" + super.value_or("?") + ")";
+  });
+  if (pg_ok) {
+    for (const auto& db : config.databases) {
+      list.run("database \"" + db.name + "\"", [&] {
+        auto size = session->scalar("select pg_size_pretty(pg_database_size(oid)) from pg_database where datname = $1",
+                                    {db.name});
+        if (!size)
+          throw OperationError("does not exist on " + session->where() + " — check the name in [[databases]]");
+        PgSession in_db = PgSession::connect(config.postgres, db.name);
+        return "exists, " + *size + ", can connect";
+      });
+    }
+    list.run("pg_dump", [&] {
+      PgTools tools = find_pg_tools(config.postgres, session->server_version_num() / 10000);
+      return tools.pg_dump + " (" + tools.pg_dump_version + ")";
+    });
+  }
+  list.run("storage", [&] {
+    auto storage = make_storage(config.storage);
+    return storage_probe(*storage, config.storage.part_size_bytes);
+  });
+  list.run("state directory", [&] {
+    std::string dir = state_directory(config.backup.state_dir);
+    if (access(dir.c_str(), W_OK) != 0) throw ConfigError(dir + " is not writable — set [backup] state_dir");
+    return dir + " (writable)";
+  });
+  return list.finish();
+}
+
+}  // namespace bb

@@ -1,0 +1,125 @@
+// `backupbuddy list`.
+#include "commands/list.h"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "catalog/inventory.h"
+#include "catalog/manifest.h"
+#include "storage/storage.h"
+#include "util/error.h"
+#include "util/format.h"
+#include "util/log.h"
+#include "util/timezone.h"
+
+namespace bb {
+namespace {
+
+int list_all(const Config& config, Storage& storage, bool json) {
+  Inventory inv = build_inventory(storage.list(""), config.storage.legacy);
+  const auto* zone = resolve_zone(config.backup.timezone);
+  if (json) {
+    nlohmann::ordered_json j;
+    j["databases"] = nlohmann::ordered_json::array();
+    for (const auto& [db, backups] : inv.backups) {
+      std::uint64_t total = 0;
+      for (const auto& b : backups) total += b.stored_bytes;
+      j["databases"].push_back({{"name", db},
+                                {"count", backups.size()},
+                                {"newest", format_iso_utc(backups.front().time)},
+                                {"newest_id", backups.front().id},
+                                {"stored_bytes", total}});
+    }
+    j["orphan_objects"] = inv.orphan_data.size();
+    j["unrecognized_objects"] = inv.unrecognized.size();
+    std::cout << j.dump(2) << std::endl;
+    return kExitOk;
+  }
+  if (inv.backups.empty()) {
+    std::cout << "no backups in " << storage.describe() << "\n";
+  } else {
+    TextTable table({"DATABASE", "BACKUPS", "NEWEST", "STORED"});
+    for (const auto& [db, backups] : inv.backups) {
+      std::uint64_t total = 0;
+      for (const auto& b : backups) total += b.stored_bytes;
+      table.add({db, std::to_string(backups.size()), format_local(backups.front().time, zone), human_bytes(total)});
+    }
+    std::cout << table.render();
+  }
+  if (!inv.orphan_data.empty())
+    std::cout << inv.orphan_data.size()
+              << " data object(s) without a manifest (unfinished runs; not backups) are not listed\n";
+  if (!inv.unrecognized.empty())
+    std::cout << inv.unrecognized.size() << " other object(s) under the prefix are not BackupBuddy's and are ignored\n";
+  return kExitOk;
+}
+
+int list_one(const Config& config, Storage& storage, const std::string& db, bool json) {
+  std::vector<ObjectInfo> objects = storage.list(encode_db_name(db) + "/");
+  if (config.storage.legacy)
+    for (auto& o : storage.list(db + "-")) objects.push_back(o);
+  Inventory inv = build_inventory(objects, config.storage.legacy);
+  std::vector<BackupEntry> none;
+  const auto& backups = inv.backups.count(db) ? inv.backups.at(db) : none;
+  const auto* zone = resolve_zone(config.backup.timezone);
+  struct Row {
+    const BackupEntry* entry;
+    std::optional<Manifest> manifest;
+    std::string problem;
+  };
+  std::vector<Row> rows;
+  for (const auto& b : backups) {
+    Row r{&b, std::nullopt, ""};
+    if (!b.legacy) {
+      try {
+        r.manifest = manifest_from_json(storage.get(b.manifest_key), b.manifest_key);
+      } catch (const Error& e) {
+        r.problem = e.what();
+      }
+    }
+    rows.push_back(std::move(r));
+  }
+  if (json) {
+    nlohmann::ordered_json j;
+    j["database"] = db;
+    j["backups"] = nlohmann::ordered_json::array();
+    for (const auto& r : rows) {
+      nlohmann::ordered_json e{{"id", r.entry->id},
+                               {"time", format_iso_utc(r.entry->time)},
+                               {"dump_bytes", r.manifest ? nlohmann::ordered_json(r.manifest->dump_bytes)
+                                                         : nlohmann::ordered_json(nullptr)},
+                               {"stored_bytes", r.entry->stored_bytes},
+                               {"key", r.entry->data_key},
+                               {"legacy", r.entry->legacy},
+                               {"encrypted", r.entry->encrypted}};
+      if (r.manifest) e["sha256"] = r.manifest->sha256;
+      if (!r.problem.empty()) e["problem"] = r.problem;
+      j["backups"].push_back(e);
+    }
+    std::cout << j.dump(2) << std::endl;
+    return kExitOk;
+  }
+  if (rows.empty()) {
+    std::cout << "no backups of \"" << db << "\" in " << storage.describe() << "\n";
+    return kExitOk;
+  }
+  TextTable table({"ID", "TIME", "DUMP", "STORED", "NOTE"});
+  for (const auto& r : rows) {
+    std::string note = r.entry->legacy ? "legacy" : "";
+    if (!r.problem.empty()) note = "MANIFEST UNREADABLE";
+    table.add({r.entry->id, format_local(r.entry->time, zone), r.manifest ? human_bytes(r.manifest->dump_bytes) : "-",
+               human_bytes(r.entry->stored_bytes), note});
+  }
+  std::cout << table.render();
+  return kExitOk;
+}
+
+}  // namespace
+
+int cmd_list(const Config& config, const ListOptions& options) {
+  std::unique_ptr<Storage> storage = make_storage(config.storage);
+  if (options.database) return list_one(config, *storage, *options.database, options.json);
+  return list_all(config, *storage, options.json);
+}
+
+}  // namespace bb

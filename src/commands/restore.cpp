@@ -1,0 +1,330 @@
+// `backupbuddy restore`.
+#include "commands/restore.h"
+
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "catalog/inventory.h"
+#include "catalog/manifest.h"
+#include "pg/session.h"
+#include "pg/tools.h"
+#include "storage/storage.h"
+#include "stream/sha256.h"
+#include "stream/zstd.h"
+#include "util/error.h"
+#include "util/format.h"
+#include "util/log.h"
+#include "util/process.h"
+#include "util/signals.h"
+#include "util/timezone.h"
+
+namespace bb {
+namespace {
+
+constexpr const char* kArchivePrefix = "backupbuddy-archive ";
+constexpr const char* kTempPrefix = "backupbuddy-restoring ";
+constexpr std::size_t kMaxIdentifierBytes = 63;  // NAMEDATALEN - 1
+
+std::string random_hex(int bytes) {
+  unsigned char buf[16];
+  RAND_bytes(buf, bytes);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < bytes; ++i) {
+    out += hex[buf[i] >> 4];
+    out += hex[buf[i] & 15];
+  }
+  return out;
+}
+
+std::string render_target(const std::string& tmpl, const std::string& db) {
+  std::string out = tmpl;
+  for (std::size_t pos = out.find("{db}"); pos != std::string::npos; pos = out.find("{db}", pos + db.size()))
+    out.replace(pos, 4, db);
+  return out;
+}
+
+// A database created for this restore; dropped unless handed over (RAII).
+class TempDatabase {
+ public:
+  TempDatabase(PgSession& session, std::string name) : session_(session), name_(std::move(name)) {}
+  ~TempDatabase() {
+    if (name_.empty()) return;
+    try {
+      session_.exec("drop database if exists " + session_.quote_ident(name_) + " with (force)");
+      log::debug("dropped temporary database " + name_);
+    } catch (const std::exception& e) {
+      log::error("could not drop the temporary database \"" + name_ + "\": " + e.what() +
+                 " — drop it by hand (it holds an incomplete restore)");
+    }
+  }
+  void release() { name_.clear(); }
+  const std::string& name() const { return name_; }
+
+ private:
+  PgSession& session_;
+  std::string name_;
+};
+
+void create_database(PgSession& s, const std::string& name, const Manifest* m) {
+  std::string base = "create database " + s.quote_ident(name) + " template template0";
+  if (m && !m->encoding.empty()) {
+    try {
+      std::string sql = base + " encoding " + s.quote_literal(m->encoding);
+      if (!m->collate.empty()) sql += " lc_collate " + s.quote_literal(m->collate);
+      if (!m->ctype.empty()) sql += " lc_ctype " + s.quote_literal(m->ctype);
+      s.exec(sql);
+      return;
+    } catch (const PgError& e) {
+      log::warn(std::string("cannot create the database with the source's encoding/locale (") + e.what() +
+                "); using this server's defaults");
+    }
+  }
+  s.exec(base);
+}
+
+struct ExistingDb {
+  bool exists = false;
+  std::optional<ArchiveMarker> marker;
+};
+
+ExistingDb inspect(PgSession& s, const std::string& name) {
+  auto rows = s.query("select coalesce(shobj_description(oid, 'pg_database'), '') from pg_database where datname = $1",
+                      {name});
+  ExistingDb e;
+  if (rows.empty()) return e;
+  e.exists = true;
+  e.marker = parse_archive_comment(rows[0][0].value_or(""));
+  return e;
+}
+
+void check_target(const Config& cfg, PgSession& s, const std::string& source, const std::string& target,
+                  ExistingDb& existing) {
+  if (target.empty()) throw ConfigError("restore: the target database name is empty — use --into NAME");
+  if (target.size() > kMaxIdentifierBytes)
+    throw ConfigError("restore: target name \"" + target + "\" is " + std::to_string(target.size()) +
+                      " bytes; PostgreSQL allows 63 — choose a shorter name with --into or [restore] target");
+  if (target == source)
+    throw OperationError("refusing to restore \"" + source +
+                         "\" over itself: BackupBuddy never restores into a production database — choose another "
+                         "name with --into");
+  if (cfg.find_database(target))
+    throw OperationError("refusing to restore into \"" + target +
+                         "\": it is a configured source database ([[databases]]) — choose another name with --into");
+  if (target == "postgres" || target == "template0" || target == "template1" || target == cfg.postgres.maintenance_db)
+    throw OperationError("refusing to restore into the system database \"" + target + "\" — choose another name");
+  existing = inspect(s, target);
+  if (existing.exists && !existing.marker)
+    throw OperationError("refusing to restore into \"" + target +
+                         "\": that database exists and was not created by BackupBuddy — choose another name with "
+                         "--into, or rename/drop it yourself");
+  if (existing.exists && existing.marker->source != source)
+    throw OperationError("refusing to restore into \"" + target + "\": it is BackupBuddy's archive of \"" +
+                         existing.marker->source + "\", not of \"" + source + "\" — choose another name with --into");
+}
+
+// Streams the stored object into pg_restore's stdin; verifies size and SHA-256.
+void stream_into(const Config& cfg, Storage& storage, const BackupEntry& entry, const Manifest* m,
+                 const PgTools& tools, const std::string& temp_db, RestoreResult& result,
+                 const ProgressCallback& progress_cb) {
+  ProcessSpec spec;
+  spec.program = tools.pg_restore;
+  spec.args = {"--format=custom", "--exit-on-error", "--no-password", "--dbname=" + temp_db};
+  if (cfg.restore.no_owner || cfg.restore.owner) spec.args.push_back("--no-owner");
+  if (cfg.restore.owner) spec.args.push_back("--role=" + *cfg.restore.owner);
+  spec.env_set = pg_child_env(cfg.postgres, temp_db);
+  spec.pipe_stdin = true;
+  Process restore = Process::spawn(spec);
+
+  Sha256 sha;
+  ZstdDecompressor decompressor;
+  std::uint64_t fetched = 0;
+  Progress progress("restore " + entry.db + " " + entry.id, m ? m->stored_bytes : entry.stored_bytes, progress_cb);
+  ByteSink to_restore = [&](const char* data, std::size_t n) { restore.write_stdin(data, n); };
+  auto fail_with_restore_reason = [&](const std::string& fallback) {
+    restore.close_stdin();
+    int code = restore.wait();
+    std::string why = log::mask_secrets(restore.stderr_text());
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    if (code != 0 && !why.empty())
+      throw OperationError("pg_restore failed (exit " + std::to_string(code) + "): " + why +
+                           " — the archive was not created");
+    throw OperationError(fallback);
+  };
+  try {
+    storage.get_stream(entry.data_key, [&](const char* data, std::size_t n) {
+      throw_if_cancelled();
+      sha.update(data, n);
+      fetched += n;
+      if (entry.legacy) to_restore(data, n);
+      else decompressor.write(data, n, to_restore);
+      progress.update(fetched);
+    });
+    if (!entry.legacy) decompressor.finish();
+  } catch (const CancelledError&) {
+    throw;
+  } catch (const std::exception& e) {
+    progress.finish();
+    fail_with_restore_reason(std::string(e.what()) + " — the archive was not created");
+  }
+  progress.finish();
+  if (m) {
+    std::string digest = sha.hex_digest();
+    if (fetched != m->stored_bytes || digest != m->sha256) {
+      restore.terminate();
+      throw OperationError("backup " + entry.id + " of \"" + entry.db + "\" is damaged: the stored object " +
+                           entry.data_key + " has " + std::to_string(fetched) + " bytes with SHA-256 " + digest +
+                           ", but its manifest says " + std::to_string(m->stored_bytes) + " bytes with SHA-256 " +
+                           m->sha256 + " — the archive was not created; restore another backup (--backup ID)");
+    }
+  }
+  restore.close_stdin();
+  int code = restore.wait();
+  if (code != 0) {
+    std::string why = log::mask_secrets(restore.stderr_text());
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    throw OperationError("pg_restore failed (exit " + std::to_string(code) + "): " + why +
+                         " — the archive was not created");
+  }
+  result.bytes = fetched;
+}
+
+}  // namespace
+
+std::string archive_comment(const ArchiveMarker& marker) {
+  nlohmann::ordered_json j{{"source", marker.source}, {"backup", marker.backup_id}, {"restored_at", marker.restored_at}};
+  return kArchivePrefix + j.dump();
+}
+
+std::optional<ArchiveMarker> parse_archive_comment(const std::string& comment) {
+  std::string prefix = kArchivePrefix;
+  if (comment.rfind(prefix, 0) != 0) return std::nullopt;
+  try {
+    auto j = nlohmann::json::parse(comment.substr(prefix.size()));
+    return ArchiveMarker{j.at("source").get<std::string>(), j.at("backup").get<std::string>(),
+                         j.value("restored_at", "")};
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreRequest& req,
+                             const ProgressCallback& progress) {
+  auto t0 = std::chrono::steady_clock::now();
+  const std::string& db = req.source;
+  // 1. Which backup.
+  std::vector<ObjectInfo> objects = storage.list(encode_db_name(db) + "/");
+  if (cfg.storage.legacy) {
+    for (auto& o : storage.list(db + "-")) objects.push_back(o);
+  }
+  Inventory inv = build_inventory(objects, cfg.storage.legacy);
+  std::vector<BackupEntry> none;
+  const auto& backups = inv.backups.count(db) ? inv.backups.at(db) : none;
+  std::optional<TimePoint> at;
+  if (req.at) at = parse_user_time(*req.at, resolve_zone(cfg.backup.timezone));
+  const BackupEntry* entry = pick_backup(backups, req.backup_id, at);
+  if (!entry) {
+    std::string what = req.backup_id ? "with id " + *req.backup_id
+                       : req.at       ? "taken at or before " + *req.at
+                                      : "at all";
+    throw OperationError("no backup of \"" + db + "\" " + what + " in " + storage.describe() +
+                         " — run `backupbuddy list " + db + "` to see the backups there are");
+  }
+  std::optional<Manifest> manifest;
+  if (!entry->legacy) {
+    manifest = manifest_from_json(storage.get(entry->manifest_key), entry->manifest_key);
+    if (manifest->database != db || manifest->data_key != entry->data_key)
+      throw OperationError("manifest " + entry->manifest_key + " describes another object (" + manifest->data_key +
+                           " of \"" + manifest->database + "\") — the backup cannot be trusted");
+    if (!manifest->encryption_recipients.empty())
+      throw OperationError("backup " + entry->id + " of \"" + db +
+                           "\" is encrypted; this BackupBuddy build cannot decrypt it yet");
+  }
+  // 2. Where to.
+  std::string target = req.into ? *req.into : render_target(cfg.restore.target, db);
+  PgSession session = PgSession::connect(cfg.postgres, cfg.postgres.maintenance_db);
+  ExistingDb existing;
+  check_target(cfg, session, db, target, existing);
+  DatabaseLock lock(session, target, "restore");
+  PgTools tools = find_pg_tools(cfg.postgres, session.server_version_num() / 10000);
+
+  // 3. Restore into a temporary database.
+  TempDatabase temp(session, "bb_restore_" + random_hex(6));
+  create_database(session, temp.name(), manifest ? &*manifest : nullptr);
+  ArchiveMarker marker{db, entry->id, format_iso_utc(std::chrono::system_clock::now())};
+  nlohmann::ordered_json tmp_info{{"source", db}, {"backup", entry->id}, {"target", target}, {"pid", getpid()}};
+  session.exec("comment on database " + session.quote_ident(temp.name()) + " is " +
+               session.quote_literal(kTempPrefix + tmp_info.dump()));
+  log::info("restoring \"" + db + "\" backup " + entry->id + " into \"" + target + "\" (via temporary database " +
+            temp.name() + ")");
+  RestoreResult result;
+  stream_into(cfg, storage, *entry, manifest ? &*manifest : nullptr, tools, temp.name(), result, progress);
+  throw_if_cancelled();
+
+  // 4. Hand over: replace the older archive only now that the new one is complete.
+  if (existing.exists) {
+    if (cfg.restore.keep_archives <= 1) {
+      session.exec("drop database " + session.quote_ident(target) + " with (force)");
+      result.replaced = target;
+    } else {
+      std::string kept = target + "_" + existing.marker->backup_id;
+      if (kept.size() > kMaxIdentifierBytes) kept = target.substr(0, kMaxIdentifierBytes - 17) + "_" + existing.marker->backup_id;
+      session.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1", {target});
+      if (inspect(session, kept).exists) session.exec("drop database " + session.quote_ident(kept) + " with (force)");
+      session.exec("alter database " + session.quote_ident(target) + " rename to " + session.quote_ident(kept));
+    }
+  }
+  session.exec("alter database " + session.quote_ident(temp.name()) + " rename to " + session.quote_ident(target));
+  temp.release();
+  session.exec("comment on database " + session.quote_ident(target) + " is " +
+               session.quote_literal(archive_comment(marker)));
+  if (cfg.restore.keep_archives > 1) {
+    // Keep the newest keep_archives archives of this source, drop older ones.
+    auto rows = session.query(
+        "select datname, coalesce(shobj_description(oid, 'pg_database'), '') from pg_database "
+        "where shobj_description(oid, 'pg_database') like 'backupbuddy-archive %'");
+    std::vector<std::pair<std::string, std::string>> mine;  // (restored_at, name)
+    for (const auto& row : rows) {
+      auto mk = parse_archive_comment(row[1].value_or(""));
+      if (mk && mk->source == db) mine.push_back({mk->restored_at, *row[0]});
+    }
+    std::sort(mine.rbegin(), mine.rend());
+    for (std::size_t i = cfg.restore.keep_archives; i < mine.size(); ++i) {
+      if (mine[i].second == target) continue;
+      session.exec("drop database " + session.quote_ident(mine[i].second) + " with (force)");
+      log::info("dropped old archive \"" + mine[i].second + "\" (keep_archives = " +
+                std::to_string(cfg.restore.keep_archives) + ")");
+    }
+  }
+  result.database = target;
+  result.source = db;
+  result.backup_id = entry->id;
+  result.backup_time = entry->time;
+  result.legacy = entry->legacy;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return result;
+}
+
+int cmd_restore(const Config& config, const RestoreOptions& options) {
+  std::unique_ptr<Storage> storage = make_storage(config.storage);
+  RestoreResult r = restore_backup(config, *storage, options.request);
+  const auto* zone = resolve_zone(config.backup.timezone);
+  if (options.json) {
+    nlohmann::ordered_json j{{"database", r.database},    {"source", r.source},
+                             {"backup", r.backup_id},     {"backup_time", format_iso_utc(r.backup_time)},
+                             {"legacy", r.legacy},        {"bytes", r.bytes},
+                             {"seconds", r.seconds}};
+    std::cout << j.dump(2) << std::endl;
+  } else {
+    log::info("done: \"" + r.database + "\" holds \"" + r.source + "\" as of " + format_local(r.backup_time, zone) +
+              " (backup " + r.backup_id + ", " + human_bytes(r.bytes) + " read, " + human_seconds(r.seconds) + ")" +
+              (r.replaced.empty() ? "" : "; the previous archive was replaced"));
+    std::cout << r.database << std::endl;
+  }
+  return kExitOk;
+}
+
+}  // namespace bb

@@ -1,0 +1,59 @@
+// `backupbuddy restore`: restore a backup into a NEW database, never over production.
+// The data goes into a temporary database first; only when pg_restore succeeded and the
+// checksum matched is it renamed to the target, and only then is an older archive of the
+// same source replaced.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "config/config.h"
+#include "catalog/keys.h"
+#include "util/progress.h"
+
+namespace bb {
+
+class Storage;
+class PgSession;
+
+struct RestoreRequest {
+  std::string source;                 // the database whose backup is restored
+  std::optional<std::string> backup_id;
+  std::optional<std::string> at;      // a time as typed by the user
+  std::optional<std::string> into;    // target name; default [restore] target
+};
+
+struct RestoreResult {
+  std::string database;  // the archive database now holding the data
+  std::string source;
+  std::string backup_id;
+  TimePoint backup_time{};
+  bool legacy = false;
+  std::uint64_t bytes = 0;
+  double seconds = 0;
+  std::string replaced;  // archive dropped to make room, if any
+};
+
+// Restores; throws on failure (nothing is left behind: the temporary database is dropped).
+RestoreResult restore_backup(const Config& config, Storage& storage, const RestoreRequest& request,
+                             const ProgressCallback& progress = {});
+
+// The marker BackupBuddy writes into COMMENT ON DATABASE of every archive it creates.
+struct ArchiveMarker {
+  std::string source;
+  std::string backup_id;
+  std::string restored_at;  // ISO UTC
+};
+std::string archive_comment(const ArchiveMarker& marker);
+// Parses a database comment; nullopt unless it is BackupBuddy's archive marker.
+std::optional<ArchiveMarker> parse_archive_comment(const std::string& comment);
+
+struct RestoreOptions {
+  RestoreRequest request;
+  bool json = false;
+};
+
+// The command; prints the new database's name as the last line. Returns the exit code.
+int cmd_restore(const Config& config, const RestoreOptions& options);
+
+}  // namespace bb

@@ -1,0 +1,492 @@
+// Config loading: TOML -> Config, with strict validation. Every problem names
+// file:line, the key, and what to write instead.
+#include "config/config.h"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "util/error.h"
+#include "util/log.h"
+
+namespace bb {
+namespace {
+
+std::string where(const std::string& file, const toml::source_region& src) {
+  std::ostringstream out;
+  out << file;
+  if (src.begin.line > 0) out << ":" << src.begin.line;
+  return out.str();
+}
+
+// Reads one TOML table, remembering which keys were consumed so that unknown keys
+// (typos) are reported instead of silently ignored.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string section, const std::string& file)
+      : table_(table), section_(std::move(section)), file_(file) {}
+
+  [[noreturn]] void fail(const toml::node& node, const std::string& key, const std::string& what) const {
+    throw ConfigError(where(file_, node.source()) + ": " + qualified(key) + ": " + what);
+  }
+
+  std::string qualified(const std::string& key) const {
+    return section_.empty() ? key : section_ + "." + key;
+  }
+
+  const toml::node* node(const std::string& key) {
+    seen_.insert(key);
+    return table_.get(key);
+  }
+
+  std::optional<std::string> string(const std::string& key) {
+    const toml::node* n = node(key);
+    if (!n) return std::nullopt;
+    if (!n->is_string()) fail(*n, key, "expected a string in quotes, got " + type_name(*n));
+    return n->value<std::string>();
+  }
+
+  std::optional<bool> boolean(const std::string& key) {
+    const toml::node* n = node(key);
+    if (!n) return std::nullopt;
+    if (!n->is_boolean()) fail(*n, key, "expected true or false, got " + type_name(*n));
+    return n->value<bool>();
+  }
+
+  std::optional<std::int64_t> integer(const std::string& key, std::int64_t min, std::int64_t max) {
+    const toml::node* n = node(key);
+    if (!n) return std::nullopt;
+    if (!n->is_integer()) fail(*n, key, "expected a whole number, got " + type_name(*n));
+    std::int64_t v = *n->value<std::int64_t>();
+    if (v < min || v > max)
+      fail(*n, key, "value " + std::to_string(v) + " is out of range; use " + std::to_string(min) +
+                        ".." + std::to_string(max));
+    return v;
+  }
+
+  // A size: integer bytes or "16MiB".
+  std::optional<std::uint64_t> size(const std::string& key) {
+    const toml::node* n = node(key);
+    if (!n) return std::nullopt;
+    if (n->is_integer()) {
+      std::int64_t v = *n->value<std::int64_t>();
+      if (v <= 0) fail(*n, key, "a size must be positive");
+      return static_cast<std::uint64_t>(v);
+    }
+    if (!n->is_string()) fail(*n, key, "expected a size like \"16MiB\" or a number of bytes");
+    try {
+      return parse_size(*n->value<std::string>());
+    } catch (const std::invalid_argument& e) {
+      fail(*n, key, e.what());
+    }
+  }
+
+  // A duration: "500ms", "30s", "5m", "6h", "1d".
+  std::optional<std::chrono::milliseconds> duration(const std::string& key) {
+    const toml::node* n = node(key);
+    if (!n) return std::nullopt;
+    if (!n->is_string()) fail(*n, key, "expected a duration like \"30s\", \"5m\" or \"6h\"");
+    try {
+      return parse_duration(*n->value<std::string>());
+    } catch (const std::invalid_argument& e) {
+      fail(*n, key, e.what());
+    }
+  }
+
+  std::optional<std::vector<std::string>> string_array(const std::string& key) {
+    const toml::node* n = node(key);
+    if (!n) return std::nullopt;
+    const toml::array* arr = n->as_array();
+    if (!arr) fail(*n, key, "expected a list of strings like [\"a\", \"b\"]");
+    std::vector<std::string> out;
+    for (const auto& item : *arr) {
+      if (!item.is_string()) fail(item, key, "every element must be a string in quotes");
+      out.push_back(*item.value<std::string>());
+    }
+    return out;
+  }
+
+  const toml::table* subtable(const std::string& key) {
+    const toml::node* n = node(key);
+    if (!n) return nullptr;
+    if (!n->is_table()) fail(*n, key, "expected a table like { daily = 7 }");
+    return n->as_table();
+  }
+
+  // Reports keys that were present but never read.
+  void reject_unknown(const std::string& hint) const {
+    for (const auto& [k, v] : table_) {
+      std::string key(k.str());
+      if (seen_.count(key)) continue;
+      throw ConfigError(where(file_, k.source()) + ": unknown key " + qualified(key) + " — " + hint);
+    }
+  }
+
+  static std::string type_name(const toml::node& n) {
+    switch (n.type()) {
+      case toml::node_type::string: return "a string";
+      case toml::node_type::integer: return "a number";
+      case toml::node_type::floating_point: return "a decimal number";
+      case toml::node_type::boolean: return "a boolean";
+      case toml::node_type::array: return "a list";
+      case toml::node_type::table: return "a table";
+      default: return "a date/time";
+    }
+  }
+
+ private:
+  const toml::table& table_;
+  std::string section_;
+  const std::string& file_;
+  std::set<std::string> seen_;
+};
+
+std::string read_secret_file(const std::string& path, const std::string& key) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(key + ": cannot read secret file " + path + " — check the path and its permissions");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string value = buf.str();
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  return value;
+}
+
+// A secret from `key`, `key_file` or the environment variable, in that order.
+Secret read_secret(TableReader& r, const std::string& key, const char* env_name, EnvLookup env) {
+  Secret s;
+  auto inline_value = r.string(key);
+  auto file_value = r.string(key + "_file");
+  if (inline_value && file_value)
+    throw ConfigError(r.qualified(key) + " and " + r.qualified(key + "_file") + " are both set — keep one");
+  if (inline_value) {
+    s.value = *inline_value;
+    s.origin = r.qualified(key);
+  } else if (file_value) {
+    s.value = read_secret_file(*file_value, r.qualified(key + "_file"));
+    s.origin = r.qualified(key + "_file") + " (" + *file_value + ")";
+  } else if (env_name) {
+    if (auto v = env(env_name)) {
+      s.value = *v;
+      s.origin = env_name;
+    }
+  }
+  log::register_secret(s.value);
+  return s;
+}
+
+const char* kRetentionKinds = "daily, weekly, monthly, yearly";
+
+RetentionCounts read_retention(const toml::table& table, const std::string& section, const std::string& file) {
+  TableReader r(table, section, file);
+  RetentionCounts c;
+  c.daily = r.integer("daily", 0, 1000000);
+  c.weekly = r.integer("weekly", 0, 1000000);
+  c.monthly = r.integer("monthly", 0, 1000000);
+  c.yearly = r.integer("yearly", 0, 1000000);
+  r.reject_unknown(std::string("retention kinds are ") + kRetentionKinds);
+  return c;
+}
+
+void overlay(RetentionCounts& base, const RetentionCounts& over) {
+  if (over.daily) base.daily = over.daily;
+  if (over.weekly) base.weekly = over.weekly;
+  if (over.monthly) base.monthly = over.monthly;
+  if (over.yearly) base.yearly = over.yearly;
+}
+
+bool all_zero(const RetentionCounts& c) {
+  return c.daily.value_or(0) == 0 && c.weekly.value_or(0) == 0 && c.monthly.value_or(0) == 0 &&
+         c.yearly.value_or(0) == 0;
+}
+
+void read_postgres(const toml::table& t, const std::string& file, Config& cfg, EnvLookup env) {
+  TableReader r(t, "postgres", file);
+  auto& pg = cfg.postgres;
+  if (auto v = r.string("host")) pg.host = *v;
+  if (auto v = r.integer("port", 1, 65535)) pg.port = static_cast<int>(*v);
+  if (auto v = r.string("user")) pg.user = *v;
+  if (auto v = r.string("bin_dir")) pg.bin_dir = *v;
+  if (auto v = r.string("maintenance_db")) pg.maintenance_db = *v;
+  pg.password = read_secret(r, "password", "PGPASSWORD", env);
+  r.reject_unknown("known keys: host, port, user, password, password_file, bin_dir, maintenance_db");
+}
+
+void read_storage(const toml::table& t, const std::string& file, Config& cfg, EnvLookup env) {
+  TableReader r(t, "storage", file);
+  auto& st = cfg.storage;
+  if (auto v = r.string("type")) {
+    if (*v == "local") st.type = StorageType::kLocal;
+    else if (*v == "s3") st.type = StorageType::kS3;
+    else r.fail(*t.get("type"), "type", "unknown storage type \"" + *v + "\"; use \"s3\" or \"local\"");
+  }
+  if (auto v = r.string("path")) st.path = *v;
+  if (auto v = r.string("endpoint")) st.endpoint = *v;
+  if (auto v = r.string("region")) st.region = *v;
+  if (auto v = r.string("bucket")) st.bucket = *v;
+  if (auto v = r.string("prefix")) {
+    st.prefix = *v;
+    while (!st.prefix.empty() && st.prefix.front() == '/') st.prefix.erase(0, 1);
+    if (!st.prefix.empty() && st.prefix.back() != '/') st.prefix += '/';
+  }
+  if (auto v = r.boolean("path_style")) st.path_style = *v;
+  if (auto v = r.size("part_size")) {
+    if (*v < (5ull << 20) || *v > (5ull << 30))
+      r.fail(*t.get("part_size"), "part_size", "must be between 5MiB and 5GiB (S3 limits)");
+    st.part_size_bytes = *v;
+  }
+  if (auto v = r.integer("upload_concurrency", 1, 64)) st.upload_concurrency = static_cast<int>(*v);
+  if (auto v = r.duration("timeout")) st.timeout = *v;
+  if (auto v = r.integer("max_retries", 0, 100)) st.max_retries = static_cast<int>(*v);
+  if (auto v = r.boolean("legacy")) st.legacy = *v;
+  st.access_key_id = read_secret(r, "access_key_id", "AWS_ACCESS_KEY_ID", env);
+  st.secret_access_key = read_secret(r, "secret_access_key", "AWS_SECRET_ACCESS_KEY", env);
+  r.reject_unknown(
+      "known keys: type, path, endpoint, region, bucket, prefix, access_key_id(_file), "
+      "secret_access_key(_file), path_style, part_size, upload_concurrency, timeout, max_retries, legacy");
+  if (st.type == StorageType::kS3) {
+    std::string loc = where(file, t.source());
+    if (st.bucket.empty()) throw ConfigError(loc + ": storage.bucket is missing — name the S3 bucket for type = \"s3\"");
+    if (st.endpoint.empty())
+      throw ConfigError(loc + ": storage.endpoint is missing — e.g. endpoint = \"https://s3.timeweb.cloud\"");
+    if (st.endpoint.rfind("http://", 0) != 0 && st.endpoint.rfind("https://", 0) != 0)
+      throw ConfigError(loc + ": storage.endpoint \"" + st.endpoint + "\" must start with https:// or http://");
+    if (st.access_key_id.empty() || st.secret_access_key.empty())
+      throw ConfigError(loc + ": S3 credentials are missing — set storage.access_key_id and secret_access_key "
+                              "(or *_file, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)");
+  }
+}
+
+void read_backup(const toml::table& t, const std::string& file, Config& cfg) {
+  TableReader r(t, "backup", file);
+  auto& b = cfg.backup;
+  if (auto v = r.boolean("all_databases")) b.all_databases = *v;
+  if (auto v = r.string_array("exclude")) b.exclude = *v;
+  if (auto v = r.integer("compression_level", 1, 19)) b.compression_level = static_cast<int>(*v);
+  if (auto v = r.integer("compression_threads", 0, 256)) b.compression_threads = static_cast<int>(*v);
+  if (auto v = r.integer("parallel", 1, 64)) b.parallel = static_cast<int>(*v);
+  if (auto v = r.string("schedule")) b.schedule = *v;
+  if (auto v = r.string("timezone")) b.timezone = *v;
+  if (auto v = r.string("state_dir")) b.state_dir = *v;
+  if (auto v = r.duration("catch_up")) b.catch_up = std::chrono::duration_cast<std::chrono::seconds>(*v);
+  if (auto v = r.duration("lock_wait_timeout"))
+    b.lock_wait_timeout = std::chrono::duration_cast<std::chrono::seconds>(*v);
+  if (auto v = r.string("verify_after_backup")) {
+    if (*v != "none" && *v != "checksum" && *v != "restore")
+      r.fail(*t.get("verify_after_backup"), "verify_after_backup", "use \"none\", \"checksum\" or \"restore\"");
+    b.verify_after_backup = *v;
+  }
+  r.reject_unknown(
+      "known keys: all_databases, exclude, compression_level, compression_threads, parallel, schedule, "
+      "timezone, state_dir, catch_up, lock_wait_timeout, verify_after_backup");
+}
+
+void read_restore(const toml::table& t, const std::string& file, Config& cfg) {
+  TableReader r(t, "restore", file);
+  auto& rs = cfg.restore;
+  if (auto v = r.string("target")) {
+    if (v->find("{db}") == std::string::npos && v->empty())
+      r.fail(*t.get("target"), "target", "must not be empty; default is \"{db}_archive\"");
+    rs.target = *v;
+  }
+  if (auto v = r.integer("keep_archives", 1, 1000)) rs.keep_archives = static_cast<int>(*v);
+  if (auto v = r.integer("jobs", 1, 64)) rs.jobs = static_cast<int>(*v);
+  if (auto v = r.boolean("no_owner")) rs.no_owner = *v;
+  if (auto v = r.string("owner")) rs.owner = *v;
+  r.reject_unknown("known keys: target, keep_archives, jobs, no_owner, owner");
+}
+
+void read_telegram(const toml::table& t, const std::string& file, Config& cfg, EnvLookup env) {
+  TableReader r(t, "telegram", file);
+  auto& tg = cfg.telegram;
+  if (const toml::node* n = r.node("admins")) {
+    const toml::array* arr = n->as_array();
+    if (!arr) r.fail(*n, "admins", "expected a list of Telegram user ids like [123456789]");
+    for (const auto& item : *arr) {
+      if (!item.is_integer()) r.fail(item, "admins", "every admin must be a numeric Telegram user id");
+      tg.admins.push_back(*item.value<std::int64_t>());
+    }
+  }
+  if (auto v = r.string("api_url")) tg.api_url = *v;
+  if (auto v = r.string("language")) {
+    if (*v != "ru" && *v != "en") r.fail(*t.get("language"), "language", "use \"ru\" or \"en\"");
+    tg.language = *v;
+  }
+  if (auto v = r.boolean("notify")) tg.notify = *v;
+  tg.token = read_secret(r, "token", "BACKUPBUDDY_TELEGRAM_TOKEN", env);
+  r.reject_unknown("known keys: token, token_file, admins, api_url, language, notify");
+}
+
+void read_encryption(const toml::table& t, const std::string& file, Config& cfg) {
+  TableReader r(t, "encryption", file);
+  auto& e = cfg.encryption;
+  if (auto v = r.string_array("recipients")) e.recipients = *v;
+  if (auto v = r.string("identity_file")) e.identity_file = *v;
+  if (auto v = r.string("passphrase_file")) e.passphrase_file = *v;
+  r.reject_unknown("known keys: recipients, identity_file, passphrase_file");
+}
+
+void read_databases(const toml::node& node, const std::string& file, Config& cfg) {
+  const toml::array* arr = node.as_array();
+  if (!arr) throw ConfigError(where(file, node.source()) + ": databases must be [[databases]] entries");
+  std::set<std::string> names;
+  for (const auto& item : *arr) {
+    const toml::table* t = item.as_table();
+    if (!t) throw ConfigError(where(file, item.source()) + ": each [[databases]] entry must be a table");
+    TableReader r(*t, "databases", file);
+    DatabaseConfig db;
+    auto name = r.string("name");
+    if (!name || name->empty())
+      throw ConfigError(where(file, t->source()) + ": [[databases]] entry without name — add name = \"mydb\"");
+    db.name = *name;
+    if (!names.insert(db.name).second)
+      throw ConfigError(where(file, t->source()) + ": database \"" + db.name + "\" is listed twice");
+    if (const toml::table* ret = r.subtable("retention"))
+      db.retention = read_retention(*ret, "databases.retention", file);
+    if (auto v = r.string("schedule")) db.schedule = *v;
+    r.reject_unknown("known keys: name, retention, schedule");
+    cfg.databases.push_back(std::move(db));
+  }
+}
+
+Config from_table(const toml::table& root, const std::string& file, EnvLookup env) {
+  Config cfg = default_config(env);
+  cfg.source = file;
+  TableReader r(root, "", file);
+  auto section = [&](const char* name) -> const toml::table* {
+    const toml::node* n = r.node(name);
+    if (!n) return nullptr;
+    if (!n->is_table()) r.fail(*n, name, std::string("expected a [") + name + "] section");
+    return n->as_table();
+  };
+  // Start from empty secrets: the section readers take env fallbacks themselves.
+  if (auto* t = section("postgres")) read_postgres(*t, file, cfg, env);
+  if (auto* t = section("storage")) read_storage(*t, file, cfg, env);
+  if (auto* t = section("backup")) read_backup(*t, file, cfg);
+  if (auto* t = section("retention")) {
+    RetentionCounts c = read_retention(*t, "retention", file);
+    overlay(cfg.retention, c);
+    if (all_zero(cfg.retention))
+      throw ConfigError(where(file, t->source()) +
+                        ": retention: all counts are 0, which would delete every backup — keep at least one kind");
+  }
+  if (const toml::node* n = r.node("databases")) read_databases(*n, file, cfg);
+  if (auto* t = section("restore")) read_restore(*t, file, cfg);
+  if (auto* t = section("telegram")) read_telegram(*t, file, cfg, env);
+  if (auto* t = section("encryption")) read_encryption(*t, file, cfg);
+  r.reject_unknown("known sections: postgres, storage, backup, retention, databases, restore, telegram, encryption");
+  for (const auto& db : cfg.databases) {
+    if (all_zero(cfg.retention_for(db.name)))
+      throw ConfigError(file + ": database \"" + db.name +
+                        "\": retention counts are all 0, which would delete every backup — keep at least one kind");
+  }
+  return cfg;
+}
+
+}  // namespace
+
+std::optional<std::string> real_env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return std::nullopt;
+  return std::string(v);
+}
+
+const DatabaseConfig* Config::find_database(const std::string& name) const {
+  for (const auto& db : databases)
+    if (db.name == name) return &db;
+  return nullptr;
+}
+
+RetentionCounts Config::retention_for(const std::string& name) const {
+  RetentionCounts c = retention;
+  if (const DatabaseConfig* db = find_database(name)) overlay(c, db->retention);
+  return c;
+}
+
+Config default_config(EnvLookup env) {
+  Config cfg;
+  auto secret = [&](const char* name) {
+    Secret s;
+    if (auto v = env(name)) {
+      s.value = *v;
+      s.origin = name;
+      log::register_secret(s.value);
+    }
+    return s;
+  };
+  cfg.postgres.password = secret("PGPASSWORD");
+  cfg.storage.access_key_id = secret("AWS_ACCESS_KEY_ID");
+  cfg.storage.secret_access_key = secret("AWS_SECRET_ACCESS_KEY");
+  cfg.telegram.token = secret("BACKUPBUDDY_TELEGRAM_TOKEN");
+  return cfg;
+}
+
+Config parse_config(const std::string& text, const std::string& name, EnvLookup env) {
+  toml::table root;
+  try {
+    root = toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream out;
+    out << name << ":" << e.source().begin.line << ": " << e.description()
+        << " — fix the TOML syntax (strings need quotes, sections look like [storage])";
+    throw ConfigError(out.str());
+  }
+  return from_table(root, name, env);
+}
+
+Config load_config(const std::string& path, EnvLookup env) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError("cannot read config file " + path + " — check the path given with -c or $BACKUPBUDDY_CONFIG");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return parse_config(buf.str(), path, env);
+}
+
+std::string find_config_path(const std::string& explicit_path, EnvLookup env) {
+  if (!explicit_path.empty()) return explicit_path;
+  if (auto v = env("BACKUPBUDDY_CONFIG")) return *v;
+  for (const char* candidate : {"./backupbuddy.toml", "/etc/backupbuddy/backupbuddy.toml"})
+    if (access(candidate, F_OK) == 0) return candidate;
+  return "";
+}
+
+std::uint64_t parse_size(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0) throw std::invalid_argument("\"" + text + "\" is not a size; write e.g. \"16MiB\", \"1GiB\" or 1048576");
+  std::uint64_t number = std::stoull(text.substr(0, i));
+  std::string unit = text.substr(i);
+  while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+  std::uint64_t mult;
+  if (unit.empty() || unit == "B") mult = 1;
+  else if (unit == "KiB" || unit == "K" || unit == "KB") mult = 1ull << 10;
+  else if (unit == "MiB" || unit == "M" || unit == "MB") mult = 1ull << 20;
+  else if (unit == "GiB" || unit == "G" || unit == "GB") mult = 1ull << 30;
+  else if (unit == "TiB" || unit == "T" || unit == "TB") mult = 1ull << 40;
+  else throw std::invalid_argument("unknown size unit \"" + unit + "\"; use KiB, MiB, GiB or TiB");
+  if (number == 0) throw std::invalid_argument("a size must be positive");
+  return number * mult;
+}
+
+std::chrono::milliseconds parse_duration(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0 || i == text.size())
+    throw std::invalid_argument("\"" + text + "\" is not a duration; write e.g. \"500ms\", \"30s\", \"5m\", \"6h\", \"1d\"");
+  std::int64_t number = std::stoll(text.substr(0, i));
+  std::string unit = text.substr(i);
+  std::int64_t ms;
+  if (unit == "ms") ms = 1;
+  else if (unit == "s") ms = 1000;
+  else if (unit == "m" || unit == "min") ms = 60'000;
+  else if (unit == "h") ms = 3'600'000;
+  else if (unit == "d") ms = 86'400'000;
+  else throw std::invalid_argument("unknown duration unit \"" + unit + "\"; use ms, s, m, h or d");
+  return std::chrono::milliseconds(number * ms);
+}
+
+}  // namespace bb

@@ -1,0 +1,84 @@
+// backupbuddy: command-line wiring only. Parse arguments, load the config, run one
+// command, map errors to exit codes (0 ok, 1 failed, 2 usage/config, 3 lock held).
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "commands/backup.h"
+#include "commands/check.h"
+#include "commands/list.h"
+#include "commands/restore.h"
+#include "config/config.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/signals.h"
+#include "version.h"
+
+namespace {
+
+bb::Config load(const std::string& explicit_path) {
+  std::string path = bb::find_config_path(explicit_path);
+  if (path.empty()) return bb::default_config();
+  return bb::load_config(path);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"BackupBuddy: per-database PostgreSQL backups to S3 or a folder, restored into new archive databases"};
+  app.set_version_flag("--version", std::string("backupbuddy ") + BACKUPBUDDY_VERSION);
+  app.require_subcommand(1);
+  std::string config_path;
+  bool verbose = false, quiet = false;
+  app.add_option("-c,--config", config_path,
+                 "config file (else $BACKUPBUDDY_CONFIG, ./backupbuddy.toml, /etc/backupbuddy/backupbuddy.toml)");
+  app.add_flag("-v,--verbose", verbose, "more detail");
+  app.add_flag("-q,--quiet", quiet, "only warnings and errors");
+
+  bb::BackupOptions backup_opts;
+  auto* backup = app.add_subcommand("backup", "back up the configured (or the named) databases");
+  backup->add_option("databases", backup_opts.databases, "databases to back up (default: [[databases]])");
+  backup->add_flag("--all", backup_opts.all, "every non-template database on the server");
+  backup->add_flag("--json", backup_opts.json, "print the results as JSON");
+
+  bb::ListOptions list_opts;
+  auto* list = app.add_subcommand("list", "list databases with backups, or one database's backups");
+  list->add_option("database", list_opts.database, "show this database's backups");
+  list->add_flag("--json", list_opts.json, "print as JSON");
+
+  bb::RestoreOptions restore_opts;
+  auto* restore = app.add_subcommand("restore", "restore a backup into a NEW database (never over the source)");
+  restore->add_option("database", restore_opts.request.source, "the database whose backup to restore")->required();
+  auto* by_id = restore->add_option("--backup", restore_opts.request.backup_id, "backup id (see `list DB`)");
+  restore->add_option("--at", restore_opts.request.at, "newest backup at or before this time (2026-09-03 14:00)")
+      ->excludes(by_id);
+  restore->add_option("--into", restore_opts.request.into, "target database name (default [restore] target)");
+  restore->add_flag("--json", restore_opts.json, "print the result as JSON");
+
+  bool check_json = false;
+  auto* check = app.add_subcommand("check", "check config, PostgreSQL, pg_dump and storage");
+  check->add_flag("--json", check_json, "print as JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : bb::kExitUsage;
+  }
+  bb::log::set_level(verbose ? bb::log::Level::kDebug : quiet ? bb::log::Level::kWarn : bb::log::Level::kInfo);
+  bb::install_signal_handlers();
+  try {
+    bb::Config config = load(config_path);
+    if (*backup) return bb::cmd_backup(config, backup_opts);
+    if (*list) return bb::cmd_list(config, list_opts);
+    if (*restore) return bb::cmd_restore(config, restore_opts);
+    if (*check) return bb::cmd_check(config, check_json);
+  } catch (const bb::Error& e) {
+    bb::log::error(e.what());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    bb::log::error(std::string("unexpected: ") + e.what());
+    return bb::kExitFailed;
+  }
+  return bb::kExitUsage;
+}

@@ -1,0 +1,70 @@
+// Human-readable formatting.
+#include "util/format.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace bb {
+namespace {
+
+std::size_t display_width(const std::string& s) {
+  std::size_t w = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++w;  // count UTF-8 lead bytes only
+  return w;
+}
+
+}  // namespace
+
+std::string human_bytes(std::uint64_t bytes) {
+  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 5) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  if (u == 0) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
+  else std::snprintf(buf, sizeof buf, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
+  return buf;
+}
+
+std::string human_seconds(double seconds) {
+  char buf[48];
+  if (seconds < 60) {
+    std::snprintf(buf, sizeof buf, "%.1f s", seconds);
+  } else if (seconds < 3600) {
+    int s = static_cast<int>(seconds + 0.5);
+    std::snprintf(buf, sizeof buf, "%d min %d s", s / 60, s % 60);
+  } else {
+    int m = static_cast<int>(seconds / 60 + 0.5);
+    std::snprintf(buf, sizeof buf, "%d h %d min", m / 60, m % 60);
+  }
+  return buf;
+}
+
+TextTable::TextTable(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
+
+void TextTable::add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+
+std::string TextTable::render() const {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows_)
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (widths.size() <= i) widths.push_back(0);
+      widths[i] = std::max(widths[i], display_width(row[i]));
+    }
+  std::ostringstream out;
+  for (const auto& row : rows_) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - display_width(row[i]) + 2, ' ');
+    }
+    out << line << '\n';
+  }
+  return out.str();
+}
+
+}  // namespace bb

@@ -1,0 +1,26 @@
+// Human-readable sizes, durations and plain-text tables for terminal output.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bb {
+
+// 1536 -> "1.5 KiB"; 0 -> "0 B".
+std::string human_bytes(std::uint64_t bytes);
+// 72.4 -> "1 min 12 s"; 3.25 -> "3.2 s".
+std::string human_seconds(double seconds);
+
+// A plain text table with a header row; columns padded to their widest cell (UTF-8 aware).
+class TextTable {
+ public:
+  explicit TextTable(std::vector<std::string> header);
+  void add(std::vector<std::string> row);
+  std::string render() const;
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+}  // namespace bb
