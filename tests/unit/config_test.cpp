@@ -1,0 +1,235 @@
+// Config parsing: defaults, every key kind, and every error names file:line and the key.
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "util/error.h"
+
+namespace bb {
+namespace {
+
+std::map<std::string, std::string> g_env;
+std::optional<std::string> fake_env(const char* name) {
+  auto it = g_env.find(name);
+  if (it == g_env.end()) return std::nullopt;
+  return it->second;
+}
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override { g_env.clear(); }
+  Config parse(const std::string& text) { return parse_config(text, "bb.toml", fake_env); }
+  // The error message of a config that must be rejected.
+  std::string error_of(const std::string& text) {
+    try {
+      parse(text);
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.exit_code(), 2);
+      return e.what();
+    }
+    ADD_FAILURE() << "config was accepted:\n" << text;
+    return "";
+  }
+};
+
+TEST_F(ConfigTest, EmptyFileGivesDesignDefaults) {
+  Config c = parse("");
+  EXPECT_EQ(c.storage.type, StorageType::kLocal);
+  EXPECT_EQ(c.storage.path, "./backups");
+  EXPECT_EQ(c.storage.part_size_bytes, 16u << 20);
+  EXPECT_EQ(c.retention.daily, 4);
+  EXPECT_EQ(c.retention.weekly, 4);
+  EXPECT_EQ(c.retention.monthly, 4);
+  EXPECT_EQ(c.retention.yearly, 999);
+  EXPECT_EQ(c.restore.target, "{db}_archive");
+  EXPECT_EQ(c.restore.keep_archives, 1);
+  EXPECT_FALSE(c.postgres.host.has_value());
+  EXPECT_EQ(c.backup.lock_wait_timeout, std::chrono::minutes(15));
+}
+
+TEST_F(ConfigTest, FullReferenceConfigParses) {
+  Config c = parse(R"(
+[postgres]
+host = "/var/run/postgresql"
+port = 5433
+user = "backup"
+bin_dir = "/usr/lib/postgresql/15/bin"
+
+[storage]
+type = "s3"
+endpoint = "https://s3.timeweb.cloud"
+region = "ru-1"
+bucket = "339e534d-my_test_bucket"
+prefix = "pg"
+access_key_id = "AKIA"
+secret_access_key = "s3cr3t-value"
+path_style = true
+part_size = "32MiB"
+upload_concurrency = 3
+timeout = "90s"
+legacy = false
+
+[backup]
+all_databases = true
+exclude = ["scratch"]
+compression_level = 5
+parallel = 2
+schedule = "0 4 * * *"
+timezone = "Europe/Moscow"
+catch_up = "6h"
+verify_after_backup = "checksum"
+
+[retention]
+daily = 7
+
+[[databases]]
+name = "buh2_db"
+
+[[databases]]
+name = "zup3"
+retention = { weekly = 10 }
+schedule = "0 4 * * MON"
+
+[restore]
+target = "{db}_copy"
+keep_archives = 2
+jobs = 3
+)");
+  EXPECT_EQ(c.postgres.host, "/var/run/postgresql");
+  EXPECT_EQ(c.postgres.port, 5433);
+  EXPECT_EQ(c.storage.type, StorageType::kS3);
+  EXPECT_EQ(c.storage.prefix, "pg/");  // a trailing slash is added
+  EXPECT_EQ(c.storage.secret_access_key.value, "s3cr3t-value");
+  EXPECT_EQ(c.storage.part_size_bytes, 32u << 20);
+  EXPECT_EQ(c.storage.timeout, std::chrono::seconds(90));
+  EXPECT_EQ(c.storage.path_style, true);
+  EXPECT_FALSE(c.storage.legacy);
+  EXPECT_TRUE(c.backup.all_databases);
+  EXPECT_EQ(c.backup.exclude, std::vector<std::string>{"scratch"});
+  EXPECT_EQ(c.backup.catch_up, std::chrono::hours(6));
+  ASSERT_EQ(c.databases.size(), 2u);
+  // Only what a database names is overridden.
+  RetentionCounts zup = c.retention_for("zup3");
+  EXPECT_EQ(zup.daily, 7);
+  EXPECT_EQ(zup.weekly, 10);
+  EXPECT_EQ(zup.monthly, 4);
+  EXPECT_EQ(zup.yearly, 999);
+  EXPECT_EQ(c.retention_for("buh2_db").weekly, 4);
+  EXPECT_EQ(c.restore.keep_archives, 2);
+}
+
+TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
+  std::string e = error_of("[storage]\ntype = \"local\"\npaht = \"/x\"\n");
+  EXPECT_NE(e.find("bb.toml:3"), std::string::npos) << e;
+  EXPECT_NE(e.find("storage.paht"), std::string::npos) << e;
+}
+
+TEST_F(ConfigTest, MisspelledRetentionKindIsAnError) {
+  std::string e = error_of("[retention]\ndaily = 3\nDILY = 4\n");
+  EXPECT_NE(e.find("bb.toml:3"), std::string::npos) << e;
+  EXPECT_NE(e.find("retention.DILY"), std::string::npos) << e;
+  EXPECT_NE(e.find("daily, weekly, monthly, yearly"), std::string::npos) << e;
+}
+
+TEST_F(ConfigTest, NegativeCountIsAnError) {
+  std::string e = error_of("[retention]\n\nweekly = -1\n");
+  EXPECT_NE(e.find("bb.toml:3"), std::string::npos) << e;
+  EXPECT_NE(e.find("retention.weekly"), std::string::npos) << e;
+}
+
+TEST_F(ConfigTest, AllRetentionZeroIsRejected) {
+  std::string e = error_of("[retention]\ndaily = 0\nweekly = 0\nmonthly = 0\nyearly = 0\n");
+  EXPECT_NE(e.find("delete every backup"), std::string::npos) << e;
+  std::string per_db = error_of(
+      "[retention]\ndaily = 0\nweekly = 0\nmonthly = 0\nyearly = 1\n"
+      "[[databases]]\nname = \"x\"\nretention = { yearly = 0 }\n");
+  EXPECT_NE(per_db.find("\"x\""), std::string::npos) << per_db;
+}
+
+TEST_F(ConfigTest, WrongTypeNamesTheKey) {
+  std::string e = error_of("[postgres]\nport = \"5432\"\n");
+  EXPECT_NE(e.find("bb.toml:2"), std::string::npos) << e;
+  EXPECT_NE(e.find("postgres.port"), std::string::npos) << e;
+  EXPECT_NE(e.find("whole number"), std::string::npos) << e;
+}
+
+TEST_F(ConfigTest, S3WithoutBucketIsAnError) {
+  g_env["AWS_ACCESS_KEY_ID"] = "a";
+  g_env["AWS_SECRET_ACCESS_KEY"] = "b";
+  std::string e = error_of("[storage]\ntype = \"s3\"\nendpoint = \"http://127.0.0.1:9000\"\n");
+  EXPECT_NE(e.find("storage.bucket"), std::string::npos) << e;
+  EXPECT_NE(e.find("bb.toml:1"), std::string::npos) << e;
+}
+
+TEST_F(ConfigTest, SyntaxErrorHasLine) {
+  std::string e = error_of("[storage]\ntype = local\n");
+  EXPECT_NE(e.find("bb.toml:2"), std::string::npos) << e;
+}
+
+TEST_F(ConfigTest, UnknownSectionAndStorageType) {
+  EXPECT_NE(error_of("[strage]\n").find("unknown key strage"), std::string::npos);
+  EXPECT_NE(error_of("[storage]\ntype = \"ftp\"\n").find("\"s3\" or \"local\""), std::string::npos);
+}
+
+TEST_F(ConfigTest, PartSizeOutsideS3LimitsIsRejected) {
+  EXPECT_NE(error_of("[storage]\npart_size = \"1MiB\"\n").find("5MiB"), std::string::npos);
+}
+
+TEST_F(ConfigTest, DuplicateDatabaseIsRejected) {
+  EXPECT_NE(error_of("[[databases]]\nname = \"a\"\n[[databases]]\nname = \"a\"\n").find("twice"), std::string::npos);
+}
+
+TEST_F(ConfigTest, SecretsComeFromEnvironmentWhenNotInFile) {
+  g_env["AWS_ACCESS_KEY_ID"] = "env-key";
+  g_env["AWS_SECRET_ACCESS_KEY"] = "env-secret";
+  g_env["PGPASSWORD"] = "env-pg";
+  Config c = parse("[storage]\ntype = \"s3\"\nendpoint = \"http://h\"\nbucket = \"b\"\n");
+  EXPECT_EQ(c.storage.access_key_id.value, "env-key");
+  EXPECT_EQ(c.storage.secret_access_key.value, "env-secret");
+  EXPECT_EQ(c.storage.secret_access_key.origin, "AWS_SECRET_ACCESS_KEY");
+  EXPECT_EQ(c.postgres.password.value, "env-pg");
+}
+
+TEST_F(ConfigTest, SecretFromFileWinsOverEnvironmentAndIsTrimmed) {
+  g_env["PGPASSWORD"] = "env-pg";
+  std::string path = ::testing::TempDir() + "/pgpass-test";
+  FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs("from-file\n", f);
+  std::fclose(f);
+  Config c = parse("[postgres]\npassword_file = \"" + path + "\"\n");
+  EXPECT_EQ(c.postgres.password.value, "from-file");
+}
+
+TEST_F(ConfigTest, MissingSecretFileIsAConfigErrorWithoutTheSecret) {
+  std::string e = error_of("[postgres]\npassword_file = \"/nonexistent/pw\"\n");
+  EXPECT_NE(e.find("/nonexistent/pw"), std::string::npos) << e;
+}
+
+TEST_F(ConfigTest, BothInlineAndFileSecretIsAnError) {
+  EXPECT_NE(error_of("[postgres]\npassword = \"x\"\npassword_file = \"/y\"\n").find("both"), std::string::npos);
+}
+
+TEST(ConfigUnits, Sizes) {
+  EXPECT_EQ(parse_size("16MiB"), 16u << 20);
+  EXPECT_EQ(parse_size("1GiB"), 1u << 30);
+  EXPECT_EQ(parse_size("512KiB"), 512u << 10);
+  EXPECT_EQ(parse_size("1000"), 1000u);
+  EXPECT_THROW(parse_size("16 parsecs"), std::invalid_argument);
+  EXPECT_THROW(parse_size("MiB"), std::invalid_argument);
+  EXPECT_THROW(parse_size("0"), std::invalid_argument);
+}
+
+TEST(ConfigUnits, Durations) {
+  EXPECT_EQ(parse_duration("500ms"), std::chrono::milliseconds(500));
+  EXPECT_EQ(parse_duration("30s"), std::chrono::seconds(30));
+  EXPECT_EQ(parse_duration("5m"), std::chrono::minutes(5));
+  EXPECT_EQ(parse_duration("6h"), std::chrono::hours(6));
+  EXPECT_EQ(parse_duration("1d"), std::chrono::hours(24));
+  EXPECT_THROW(parse_duration("30"), std::invalid_argument);
+  EXPECT_THROW(parse_duration("5 weeks"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace bb

@@ -1,0 +1,80 @@
+// Key layout: database-name encoding, backup ids, and parsing of new and legacy keys.
+#include "catalog/keys.h"
+
+#include <gtest/gtest.h>
+
+namespace bb {
+namespace {
+
+TEST(Keys, PlainNamesStayPlain) {
+  EXPECT_EQ(encode_db_name("buh2_db"), "buh2_db");
+  EXPECT_EQ(encode_db_name("a.b~c-d"), "a.b~c-d");
+}
+
+TEST(Keys, AwkwardNamesArePercentEncodedUppercase) {
+  EXPECT_EQ(encode_db_name("bad \"name\""), "bad%20%22name%22");
+  EXPECT_EQ(encode_db_name("a/b"), "a%2Fb");
+  EXPECT_EQ(encode_db_name("Ёж"), "%D0%81%D0%B6");
+  EXPECT_EQ(encode_db_name("100%"), "100%25");
+}
+
+TEST(Keys, EncodingRoundTripsEveryByte) {
+  std::string all;
+  for (int c = 1; c < 256; ++c) all += static_cast<char>(c);
+  EXPECT_EQ(decode_db_name(encode_db_name(all)), all);
+}
+
+TEST(Keys, DecodeRejectsNonCanonicalText) {
+  EXPECT_FALSE(decode_db_name("a%2fb"));   // lowercase hex is never written
+  EXPECT_FALSE(decode_db_name("%41"));     // 'A' would be written plain
+  EXPECT_FALSE(decode_db_name("a b"));     // raw space
+  EXPECT_FALSE(decode_db_name("abc%2"));   // truncated escape
+  EXPECT_FALSE(decode_db_name(""));
+}
+
+TEST(Keys, BackupIdRoundTrip) {
+  auto t = parse_backup_id("20260903T040000Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(format_backup_id(*t), "20260903T040000Z");
+  EXPECT_EQ(format_iso_utc(*t), "2026-09-03T04:00:00Z");
+  EXPECT_FALSE(parse_backup_id("20260231T040000Z"));  // 31 February
+  EXPECT_FALSE(parse_backup_id("20260903T250000Z"));
+  EXPECT_FALSE(parse_backup_id("20260903040000Z"));
+}
+
+TEST(Keys, DataAndManifestKeysParseBack) {
+  std::string db = "Order Lines \"2024\"";
+  auto data = parse_key(data_key(db, "20260903T040000Z", false));
+  ASSERT_TRUE(data);
+  EXPECT_EQ(data->kind, ParsedKey::Kind::kData);
+  EXPECT_EQ(data->db, db);
+  EXPECT_EQ(data->id, "20260903T040000Z");
+  EXPECT_FALSE(data->encrypted);
+  auto enc = parse_key(data_key(db, "20260903T040000Z", true));
+  ASSERT_TRUE(enc);
+  EXPECT_TRUE(enc->encrypted);
+  auto man = parse_key(manifest_key(db, "20260903T040000Z"));
+  ASSERT_TRUE(man);
+  EXPECT_EQ(man->kind, ParsedKey::Kind::kManifest);
+}
+
+TEST(Keys, LegacyKeysWithDashesInTheName) {
+  auto k = parse_key("my-shop-db-2024_09_19-WEEKLY.dump");
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->kind, ParsedKey::Kind::kLegacy);
+  EXPECT_EQ(k->db, "my-shop-db");
+  EXPECT_EQ(k->id, "2024_09_19");
+  EXPECT_EQ(k->legacy_kind, "WEEKLY");
+  EXPECT_EQ(format_iso_utc(k->time), "2024-09-19T00:00:00Z");
+}
+
+TEST(Keys, UnrelatedKeysAreNotBackups) {
+  for (const char* key : {"notes.txt", "db/README", "db/20260903T040000Z.dump", "db/20260903T040000Z.json.bak",
+                          "db/sub/20260903T040000Z.json", "db-2024_13_01-DAILY.dump", "db-2024_09_19-HOURLY.dump",
+                          "-2024_09_19-DAILY.dump", ".backupbuddy-check/h-1/probe.txt"}) {
+    EXPECT_FALSE(parse_key(key)) << key;
+  }
+}
+
+}  // namespace
+}  // namespace bb
