@@ -13,6 +13,7 @@
 
 #include "catalog/keys.h"
 #include "catalog/manifest.h"
+#include "commands/prune.h"
 #include "pg/session.h"
 #include "storage/storage.h"
 #include "stream/sha256.h"
@@ -225,12 +226,30 @@ int cmd_backup(const Config& config, const BackupOptions& options) {
       log::error("\"" + r.database + "\" was not backed up: " + r.error);
     for (const auto& w : r.warnings) log::warn(w);
   };
+  // Retention runs for a database only right after its own backup in this run succeeded:
+  // a failing database keeps every backup it has.
+  auto finish = [&](BackupResult& r) {
+    if (r.ok && !options.no_prune) {
+      try {
+        PruneReport p = prune_database(config, *storage, r.database, false);
+        std::size_t n = p.plan.drop().size();
+        if (n > 0 || p.orphans_removed > 0)
+          log::info("pruned \"" + r.database + "\": deleted " + std::to_string(n) + " old backup(s), kept " +
+                    std::to_string(p.plan.keep().size()) +
+                    (p.orphans_removed ? ", removed " + std::to_string(p.orphans_removed) + " orphan object(s)" : ""));
+      } catch (const std::exception& e) {
+        r.warnings.push_back("pruning \"" + r.database + "\" failed: " + log::mask_secrets(e.what()) +
+                             " — old backups were kept; run `backupbuddy prune` after fixing the cause");
+      }
+    }
+    report(r);
+  };
   int workers = std::min<int>(config.backup.parallel, static_cast<int>(dbs.size()));
   if (workers <= 1) {
     BackupContext ctx{config, *storage, session, tools};
     for (std::size_t i = 0; i < dbs.size(); ++i) {
       results[i] = backup_database(ctx, dbs[i]);
-      report(results[i]);
+      finish(results[i]);
     }
   } else {
     std::atomic<std::size_t> next{0};
@@ -243,7 +262,7 @@ int cmd_backup(const Config& config, const BackupOptions& options) {
           BackupContext ctx{config, *storage, own, tools};
           for (std::size_t i = next++; i < dbs.size(); i = next++) {
             results[i] = backup_database(ctx, dbs[i]);
-            report(results[i]);
+            finish(results[i]);
           }
         } catch (...) {
           std::lock_guard<std::mutex> g(out_mutex);

@@ -46,6 +46,7 @@ std::vector<std::string> databases_to_back_up(const Config& config, PgSession& s
 struct BackupOptions {
   std::vector<std::string> databases;
   bool all = false;
+  bool no_prune = false;  // skip retention after the backups
   bool json = false;
 };
 

@@ -6,6 +6,8 @@
 
 #include "catalog/inventory.h"
 #include "catalog/manifest.h"
+#include "catalog/retention.h"
+#include "commands/common.h"
 #include "storage/storage.h"
 #include "util/error.h"
 #include "util/format.h"
@@ -55,21 +57,19 @@ int list_all(const Config& config, Storage& storage, bool json) {
 }
 
 int list_one(const Config& config, Storage& storage, const std::string& db, bool json) {
-  std::vector<ObjectInfo> objects = storage.list(encode_db_name(db) + "/");
-  if (config.storage.legacy)
-    for (auto& o : storage.list(db + "-")) objects.push_back(o);
-  Inventory inv = build_inventory(objects, config.storage.legacy);
-  std::vector<BackupEntry> none;
-  const auto& backups = inv.backups.count(db) ? inv.backups.at(db) : none;
+  std::vector<BackupEntry> backups = list_database_backups(config, storage, db);
   const auto* zone = resolve_zone(config.backup.timezone);
   struct Row {
     const BackupEntry* entry;
     std::optional<Manifest> manifest;
     std::string problem;
+    std::vector<std::string> kept_by;  // empty: the next prune deletes it
   };
+  RetentionPlan plan = plan_retention(backups, policy_from(config.retention_for(db)), zone);
   std::vector<Row> rows;
-  for (const auto& b : backups) {
-    Row r{&b, std::nullopt, ""};
+  for (const auto& d : plan.decisions) {
+    const BackupEntry& b = *d.backup;
+    Row r{&b, std::nullopt, "", d.reasons};
     if (!b.legacy) {
       try {
         r.manifest = manifest_from_json(storage.get(b.manifest_key), b.manifest_key);
@@ -91,7 +91,8 @@ int list_one(const Config& config, Storage& storage, const std::string& db, bool
                                {"stored_bytes", r.entry->stored_bytes},
                                {"key", r.entry->data_key},
                                {"legacy", r.entry->legacy},
-                               {"encrypted", r.entry->encrypted}};
+                               {"encrypted", r.entry->encrypted},
+                               {"kept_by", r.kept_by}};
       if (r.manifest) e["sha256"] = r.manifest->sha256;
       if (!r.problem.empty()) e["problem"] = r.problem;
       j["backups"].push_back(e);
@@ -103,12 +104,13 @@ int list_one(const Config& config, Storage& storage, const std::string& db, bool
     std::cout << "no backups of \"" << db << "\" in " << storage.describe() << "\n";
     return kExitOk;
   }
-  TextTable table({"ID", "TIME", "DUMP", "STORED", "NOTE"});
+  TextTable table({"ID", "TIME", "DUMP", "STORED", "KEPT BY", "NOTE"});
   for (const auto& r : rows) {
     std::string note = r.entry->legacy ? "legacy" : "";
     if (!r.problem.empty()) note = "MANIFEST UNREADABLE";
     table.add({r.entry->id, format_local(r.entry->time, zone), r.manifest ? human_bytes(r.manifest->dump_bytes) : "-",
-               human_bytes(r.entry->stored_bytes), note});
+               human_bytes(r.entry->stored_bytes), r.kept_by.empty() ? "(next prune deletes)" : describe_reasons(r.kept_by),
+               note});
   }
   std::cout << table.render();
   return kExitOk;

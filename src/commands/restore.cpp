@@ -9,6 +9,7 @@
 
 #include "catalog/inventory.h"
 #include "catalog/manifest.h"
+#include "commands/common.h"
 #include "pg/session.h"
 #include "pg/tools.h"
 #include "storage/storage.h"
@@ -216,13 +217,7 @@ RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreR
   auto t0 = std::chrono::steady_clock::now();
   const std::string& db = req.source;
   // 1. Which backup.
-  std::vector<ObjectInfo> objects = storage.list(encode_db_name(db) + "/");
-  if (cfg.storage.legacy) {
-    for (auto& o : storage.list(db + "-")) objects.push_back(o);
-  }
-  Inventory inv = build_inventory(objects, cfg.storage.legacy);
-  std::vector<BackupEntry> none;
-  const auto& backups = inv.backups.count(db) ? inv.backups.at(db) : none;
+  std::vector<BackupEntry> backups = list_database_backups(cfg, storage, db);
   std::optional<TimePoint> at;
   if (req.at) at = parse_user_time(*req.at, resolve_zone(cfg.backup.timezone));
   const BackupEntry* entry = pick_backup(backups, req.backup_id, at);

@@ -16,6 +16,7 @@ extern "C" void on_stop_signal(int) { g_cancel.store(true); }
 void install_signal_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
+  sa.sa_flags = SA_RESTART;  // blocking calls continue; loops poll cancel_requested()
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);

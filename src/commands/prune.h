@@ -1,0 +1,39 @@
+// `backupbuddy prune`: apply the retention policy. Deletes only objects of our layout
+// (or the legacy one), never a database's newest backup, data object before manifest.
+// Also removes orphan data objects and aborts unfinished uploads older than 24 h.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "catalog/retention.h"
+#include "commands/common.h"
+#include "config/config.h"
+
+namespace bb {
+
+class Storage;
+
+// What prune did (or, with dry_run, would do) for one database.
+struct PruneReport {
+  std::string database;
+  std::vector<BackupEntry> backups;  // newest first
+  RetentionPlan plan;                // points into backups
+  std::size_t orphans_removed = 0;
+  std::size_t uploads_aborted = 0;
+  bool dry_run = false;
+};
+
+// Prunes one database. Throws StorageError when listing or deleting fails (what was
+// deleted before the failure stays deleted; nothing that should stay is touched).
+PruneReport prune_database(const Config& config, Storage& storage, const std::string& database, bool dry_run);
+
+struct PruneOptions {
+  std::vector<std::string> databases;  // empty: every database that has backups
+  bool dry_run = false;
+  bool json = false;
+};
+
+int cmd_prune(const Config& config, const PruneOptions& options);
+
+}  // namespace bb
