@@ -127,6 +127,18 @@ void check_target(const Config& cfg, PgSession& s, const std::string& source, co
                          existing.marker->source + "\", not of \"" + source + "\" — choose another name with --into");
 }
 
+enum class Format { kUnknown, kZstd, kCustom };
+
+// What the stored object holds, from its first bytes: zstd (our layout) or a plain
+// pg_dump custom-format archive (the old Python tool's objects).
+Format sniff(std::string_view head, const BackupEntry& entry) {
+  static const std::string_view zstd_magic("\x28\xB5\x2F\xFD", 4);
+  if (head.size() >= 4 && head.substr(0, 4) == zstd_magic) return Format::kZstd;
+  if (head.size() >= 5 && head.substr(0, 5) == "PGDMP") return Format::kCustom;
+  throw OperationError("the stored object " + entry.data_key +
+                       " is neither zstd-compressed nor a pg_dump custom-format archive — it cannot be restored");
+}
+
 // Streams the stored object into pg_restore's stdin; verifies size and SHA-256.
 void stream_into(const Config& cfg, Storage& storage, const BackupEntry& entry, const Manifest* m,
                  const PgTools& tools, const std::string& temp_db, RestoreResult& result,
@@ -142,6 +154,7 @@ void stream_into(const Config& cfg, Storage& storage, const BackupEntry& entry, 
 
   Sha256 sha;
   ZstdDecompressor decompressor;
+  Format format = Format::kUnknown;
   std::uint64_t fetched = 0;
   Progress progress("restore " + entry.db + " " + entry.id, m ? m->stored_bytes : entry.stored_bytes, progress_cb);
   ByteSink to_restore = [&](const char* data, std::size_t n) { restore.write_stdin(data, n); };
@@ -160,11 +173,13 @@ void stream_into(const Config& cfg, Storage& storage, const BackupEntry& entry, 
       throw_if_cancelled();
       sha.update(data, n);
       fetched += n;
-      if (entry.legacy) to_restore(data, n);
-      else decompressor.write(data, n, to_restore);
+      if (format == Format::kUnknown) format = sniff(std::string_view(data, n), entry);
+      if (format == Format::kZstd) decompressor.write(data, n, to_restore);
+      else to_restore(data, n);
       progress.update(fetched);
     });
-    if (!entry.legacy) decompressor.finish();
+    if (format == Format::kZstd) decompressor.finish();
+    if (fetched == 0) throw OperationError("the stored object " + entry.data_key + " is empty");
   } catch (const CancelledError&) {
     throw;
   } catch (const std::exception& e) {
