@@ -157,7 +157,15 @@ void stream_into(const Config& cfg, Storage& storage, const BackupEntry& entry, 
   Format format = Format::kUnknown;
   std::uint64_t fetched = 0;
   Progress progress("restore " + entry.db + " " + entry.id, m ? m->stored_bytes : entry.stored_bytes, progress_cb);
-  ByteSink to_restore = [&](const char* data, std::size_t n) { restore.write_stdin(data, n); };
+  bool restore_gone = false;  // pg_restore stopped reading: its own error is the reason
+  ByteSink to_restore = [&](const char* data, std::size_t n) {
+    try {
+      restore.write_stdin(data, n);
+    } catch (const OperationError&) {
+      restore_gone = true;
+      throw;
+    }
+  };
   auto fail_with_restore_reason = [&](const std::string& fallback) {
     restore.close_stdin();
     int code = restore.wait();
@@ -182,9 +190,17 @@ void stream_into(const Config& cfg, Storage& storage, const BackupEntry& entry, 
     if (fetched == 0) throw OperationError("the stored object " + entry.data_key + " is empty");
   } catch (const CancelledError&) {
     throw;
+  } catch (const StorageError& e) {
+    progress.finish();
+    restore.terminate();
+    throw OperationError(std::string("cannot read backup ") + entry.id + " of \"" + entry.db + "\": " + e.what() +
+                         " — the archive was not created");
   } catch (const std::exception& e) {
     progress.finish();
-    fail_with_restore_reason(std::string(e.what()) + " — the archive was not created");
+    if (restore_gone) fail_with_restore_reason(std::string(e.what()) + " — the archive was not created");
+    restore.terminate();
+    throw OperationError("backup " + entry.id + " of \"" + entry.db + "\" is damaged (" + e.what() +
+                         ") — the archive was not created; restore another backup (--backup ID)");
   }
   progress.finish();
   if (m) {
