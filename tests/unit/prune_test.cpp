@@ -1,0 +1,118 @@
+// Prune's safety rules, on a fake in-memory storage (see memory_storage.h): only our
+// layout is deleted, data before manifest, orphans and unfinished uploads only when
+// older than 24 h, the newest backup always kept, dry runs delete nothing.
+#include "commands/prune.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "catalog/keys.h"
+#include "memory_storage.h"
+
+namespace bb {
+namespace {
+
+using std::chrono::hours;
+using testing::MemoryStorage;
+
+Config utc_config(RetentionCounts counts) {
+  Config c;
+  c.backup.timezone = "UTC";
+  c.retention = counts;
+  return c;
+}
+
+void add_backup(MemoryStorage& s, const std::string& db, const std::string& id) {
+  s.add(data_key(db, id, false));
+  s.add(manifest_key(db, id));
+}
+
+TEST(Prune, DeletesDataObjectsBeforeTheirManifests) {
+  MemoryStorage s;
+  for (int d = 1; d <= 6; ++d) add_backup(s, "db", "202611" + std::string(d < 10 ? "0" : "") + std::to_string(d) + "T040000Z");
+  PruneReport r = prune_database(utc_config({2, 0, 0, 0}), s, "db", false);
+  ASSERT_EQ(r.plan.drop().size(), 4u);
+  ASSERT_EQ(s.deletions.size(), 8u);
+  for (const auto& dropped : r.plan.drop()) {
+    auto data_pos = std::find(s.deletions.begin(), s.deletions.end(), dropped->data_key);
+    auto manifest_pos = std::find(s.deletions.begin(), s.deletions.end(), dropped->manifest_key);
+    ASSERT_NE(data_pos, s.deletions.end());
+    ASSERT_NE(manifest_pos, s.deletions.end());
+    EXPECT_LT(data_pos, manifest_pos) << dropped->id;
+  }
+  EXPECT_TRUE(s.head(data_key("db", "20261106T040000Z", false)));
+  EXPECT_TRUE(s.head(data_key("db", "20261105T040000Z", false)));
+  EXPECT_FALSE(s.head(data_key("db", "20261104T040000Z", false)));
+}
+
+TEST(Prune, DryRunDeletesNothing) {
+  MemoryStorage s;
+  for (int d = 1; d <= 9; ++d) add_backup(s, "db", "2026110" + std::to_string(d) + "T040000Z");
+  s.add("db/20261001T040000Z.dump.zst", std::chrono::system_clock::now() - hours(48));  // old orphan
+  auto before = s.objects.size();
+  PruneReport r = prune_database(utc_config({1, 0, 0, 0}), s, "db", true);
+  EXPECT_EQ(r.plan.drop().size(), 8u);
+  EXPECT_EQ(r.orphans_removed, 1u);
+  EXPECT_TRUE(s.deletions.empty());
+  EXPECT_EQ(s.objects.size(), before);
+}
+
+TEST(Prune, NeverTouchesObjectsOfOtherLayoutsOrOtherDatabases) {
+  MemoryStorage s;
+  for (int d = 1; d <= 5; ++d) add_backup(s, "db", "2026110" + std::to_string(d) + "T040000Z");
+  for (int d = 1; d <= 5; ++d) add_backup(s, "db-other", "2026110" + std::to_string(d) + "T040000Z");
+  s.add("db/notes.txt");
+  s.add("db/20261101T040000Z.dump");
+  s.add("db-2026_11_01-DAILY.dump.bak");
+  s.add("db-other-2024_01_01-DAILY.dump");  // a legacy object of "db-other", not of "db"
+  prune_database(utc_config({1, 0, 0, 0}), s, "db", false);
+  for (const auto& k : s.deletions) EXPECT_EQ(k.rfind("db/2026110", 0), 0u) << k;
+  EXPECT_TRUE(s.head("db/notes.txt"));
+  EXPECT_TRUE(s.head("db/20261101T040000Z.dump"));
+  EXPECT_TRUE(s.head("db-2026_11_01-DAILY.dump.bak"));
+  EXPECT_TRUE(s.head("db-other-2024_01_01-DAILY.dump"));
+  EXPECT_EQ(s.list("db-other/").size(), 10u);
+}
+
+TEST(Prune, OrphansAndUploadsOnlyWhenOlderThanADay) {
+  MemoryStorage s;
+  auto now = std::chrono::system_clock::now();
+  add_backup(s, "db", "20261101T040000Z");
+  s.add("db/20261020T040000Z.dump.zst", now - hours(25));  // crashed run, old: removed
+  s.add("db/20261123T040000Z.dump.zst", now - hours(1));   // maybe running elsewhere: kept
+  s.uploads.push_back({"db/20261020T040000Z.dump.zst", "old-upload", now - hours(30)});
+  s.uploads.push_back({"db/20261123T040000Z.dump.zst", "fresh-upload", now - hours(2)});
+  s.uploads.push_back({"other/20261020T040000Z.dump.zst", "other-db", now - hours(30)});
+  PruneReport r = prune_database(utc_config({1, 0, 0, 0}), s, "db", false);
+  EXPECT_EQ(r.orphans_removed, 1u);
+  EXPECT_FALSE(s.head("db/20261020T040000Z.dump.zst"));
+  EXPECT_TRUE(s.head("db/20261123T040000Z.dump.zst"));
+  EXPECT_EQ(s.aborted, std::vector<std::string>{"old-upload"});
+  EXPECT_TRUE(s.head(data_key("db", "20261101T040000Z", false)));
+}
+
+TEST(Prune, TheNewestBackupSurvivesEvenAMinimalPolicy) {
+  MemoryStorage s;
+  add_backup(s, "db", "20200101T040000Z");
+  add_backup(s, "db", "20261101T040000Z");
+  s.add("db-2027_01_01-DAILY.dump");  // a legacy object dated later is the newest
+  prune_database(utc_config({0, 0, 0, 1}), s, "db", false);
+  EXPECT_TRUE(s.head("db-2027_01_01-DAILY.dump"));
+}
+
+TEST(Prune, LegacyObjectsArePrunedByDateWithoutManifests) {
+  MemoryStorage s;
+  s.add("db-2024_09_17-DAILY.dump");
+  s.add("db-2024_09_18-WEEKLY.dump");
+  s.add("db-2024_09_19-MONTHLY.dump");
+  add_backup(s, "db", "20240920T040000Z");
+  PruneReport r = prune_database(utc_config({2, 0, 0, 0}), s, "db", false);
+  EXPECT_TRUE(s.head(data_key("db", "20240920T040000Z", false)));
+  EXPECT_TRUE(s.head("db-2024_09_19-MONTHLY.dump"));  // kind suffix is ignored: dates decide
+  EXPECT_FALSE(s.head("db-2024_09_18-WEEKLY.dump"));
+  EXPECT_FALSE(s.head("db-2024_09_17-DAILY.dump"));
+}
+
+}  // namespace
+}  // namespace bb
