@@ -52,7 +52,9 @@ std::optional<ParsedKey> parse_legacy(const std::string& key) {
   std::string date = rest.substr(rest.size() - 10);
   if (!all_digits(date, 0, 4) || date[4] != '_' || !all_digits(date, 5, 2) || date[7] != '_' || !all_digits(date, 8, 2))
     return std::nullopt;
-  auto time = make_time(num(date, 0, 4), num(date, 5, 2), num(date, 8, 2), 0, 0, 0);
+  // Noon UTC: the written date stays the same calendar day in every zone from UTC-12 to
+  // UTC+11, so lists and --at show the day the old tool wrote.
+  auto time = make_time(num(date, 0, 4), num(date, 5, 2), num(date, 8, 2), 12, 0, 0);
   if (!time) return std::nullopt;
   std::string db = rest.substr(0, rest.size() - 11);
   if (db.empty() || db.find('/') != std::string::npos) return std::nullopt;

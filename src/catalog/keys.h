@@ -33,7 +33,7 @@ struct ParsedKey {
   Kind kind;
   std::string db;
   std::string id;  // YYYYMMDDTHHMMSSZ, or YYYY_MM_DD for legacy objects
-  TimePoint time{};  // UTC; legacy objects: midnight UTC of their date
+  TimePoint time{};  // UTC; legacy objects: noon UTC of their date (same day in nearly every zone)
   bool encrypted = false;
   std::string legacy_kind;  // DAILY, WEEKLY, MONTHLY, YEARLY
 };

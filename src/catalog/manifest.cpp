@@ -13,7 +13,7 @@ namespace {
 
 std::optional<TimePoint> parse_iso(const std::string& text) {
   std::istringstream in(text);
-  date::sys_seconds t;
+  date::sys_seconds t{};
   in >> date::parse("%Y-%m-%dT%H:%M:%SZ", t);
   if (in.fail()) return std::nullopt;
   return TimePoint(t);

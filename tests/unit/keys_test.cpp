@@ -65,7 +65,7 @@ TEST(Keys, LegacyKeysWithDashesInTheName) {
   EXPECT_EQ(k->db, "my-shop-db");
   EXPECT_EQ(k->id, "2024_09_19");
   EXPECT_EQ(k->legacy_kind, "WEEKLY");
-  EXPECT_EQ(format_iso_utc(k->time), "2024-09-19T00:00:00Z");
+  EXPECT_EQ(format_iso_utc(k->time), "2024-09-19T12:00:00Z");
 }
 
 TEST(Keys, UnrelatedKeysAreNotBackups) {
