@@ -1,22 +1,20 @@
 // Manifest JSON (nlohmann-json).
 #include "catalog/manifest.h"
 
-#include <date/date.h>
-
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "util/error.h"
 
 namespace bb {
 namespace {
 
+// "2026-11-24T04:00:00Z" -> time point (the exact form manifest_to_json writes).
 std::optional<TimePoint> parse_iso(const std::string& text) {
-  std::istringstream in(text);
-  date::sys_seconds t{};
-  in >> date::parse("%Y-%m-%dT%H:%M:%SZ", t);
-  if (in.fail()) return std::nullopt;
-  return TimePoint(t);
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':')
+    return std::nullopt;
+  std::string id = text.substr(0, 4) + text.substr(5, 2) + text.substr(8, 2) + "T" + text.substr(11, 2) +
+                   text.substr(14, 2) + text.substr(17, 3);
+  return parse_backup_id(id);
 }
 
 }  // namespace

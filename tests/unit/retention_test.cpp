@@ -8,6 +8,8 @@
 #include <date/tz.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include <algorithm>
 #include <map>
 #include <random>
@@ -26,11 +28,10 @@ using std::chrono::minutes;
 
 // "2025-03-30 22:30" (UTC) -> time point.
 TimePoint utc(const std::string& text) {
-  std::istringstream in(text);
-  date::sys_time<minutes> tp{};
-  in >> date::parse("%Y-%m-%d %H:%M", tp);
-  if (in.fail()) throw std::invalid_argument("bad test time: " + text);
-  return tp;
+  int y, mo, d, h, mi;
+  if (std::sscanf(text.c_str(), "%d-%d-%d %d:%d", &y, &mo, &d, &h, &mi) != 5)
+    throw std::invalid_argument("bad test time: " + text);
+  return date::sys_days(date::year{y} / mo / d) + std::chrono::hours(h) + minutes(mi);
 }
 
 // A new-layout backup of database "db" started at `text` (UTC).
