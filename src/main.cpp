@@ -7,6 +7,7 @@
 #include "commands/backup.h"
 #include "commands/check.h"
 #include "commands/list.h"
+#include "commands/prune.h"
 #include "commands/restore.h"
 #include "config/config.h"
 #include "util/error.h"
@@ -39,7 +40,14 @@ int main(int argc, char** argv) {
   auto* backup = app.add_subcommand("backup", "back up the configured (or the named) databases");
   backup->add_option("databases", backup_opts.databases, "databases to back up (default: [[databases]])");
   backup->add_flag("--all", backup_opts.all, "every non-template database on the server");
+  backup->add_flag("--no-prune", backup_opts.no_prune, "do not apply retention after the backups");
   backup->add_flag("--json", backup_opts.json, "print the results as JSON");
+
+  bb::PruneOptions prune_opts;
+  auto* prune = app.add_subcommand("prune", "delete old backups by the retention rules");
+  prune->add_option("databases", prune_opts.databases, "databases to prune (default: every database in storage)");
+  prune->add_flag("--dry-run", prune_opts.dry_run, "only show what would be deleted");
+  prune->add_flag("--json", prune_opts.json, "print the plan as JSON");
 
   bb::ListOptions list_opts;
   auto* list = app.add_subcommand("list", "list databases with backups, or one database's backups");
@@ -71,6 +79,7 @@ int main(int argc, char** argv) {
     bb::Config config = load(config_path);
     if (*backup) return bb::cmd_backup(config, backup_opts);
     if (*list) return bb::cmd_list(config, list_opts);
+    if (*prune) return bb::cmd_prune(config, prune_opts);
     if (*restore) return bb::cmd_restore(config, restore_opts);
     if (*check) return bb::cmd_check(config, check_json);
   } catch (const bb::Error& e) {

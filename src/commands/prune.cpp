@@ -3,6 +3,7 @@
 
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "storage/storage.h"
 #include "util/error.h"
@@ -17,12 +18,17 @@ constexpr auto kStaleAge = std::chrono::hours(24);
 
 }  // namespace
 
-PruneReport prune_database(const Config& config, Storage& storage, const std::string& database, bool dry_run) {
+namespace {
+
+// Prunes one database from a listing already made: its backups (newest first), its data
+// objects without manifest, and the unfinished uploads under its folder.
+PruneReport prune_listed(const Config& config, Storage& storage, const std::string& database,
+                         std::vector<BackupEntry> backups, const std::vector<ObjectInfo>& orphans,
+                         const std::vector<PendingUpload>& uploads, bool dry_run) {
   PruneReport report;
   report.database = database;
   report.dry_run = dry_run;
-  Inventory inv;
-  report.backups = list_database_backups(config, storage, database, &inv);
+  report.backups = std::move(backups);
   report.plan = plan_retention(report.backups, policy_from(config.retention_for(database)),
                                resolve_zone(config.backup.timezone));
   std::vector<std::string> data_keys, manifest_keys;
@@ -34,14 +40,17 @@ PruneReport prune_database(const Config& config, Storage& storage, const std::st
     if (!b->manifest_key.empty()) manifest_keys.push_back(b->manifest_key);
   }
   auto now = std::chrono::system_clock::now();
-  for (const auto& o : inv.orphan_data) {
+  for (const auto& o : orphans) {
+    auto parsed = parse_key(o.key);
+    if (!parsed || parsed->db != database) continue;
     if (now - o.last_modified < kStaleAge) continue;  // may be a run in progress elsewhere
     data_keys.push_back(o.key);
     ++report.orphans_removed;
   }
   std::vector<PendingUpload> stale;
-  for (const auto& u : storage.list_uploads(encode_db_name(database) + "/"))
-    if (now - u.initiated >= kStaleAge) stale.push_back(u);
+  std::string folder = encode_db_name(database) + "/";
+  for (const auto& u : uploads)
+    if (u.key.rfind(folder, 0) == 0 && now - u.initiated >= kStaleAge) stale.push_back(u);
   report.uploads_aborted = stale.size();
   if (dry_run) return report;
   // Data objects first, manifests after: a backup never loses its manifest while its data remains.
@@ -51,21 +60,43 @@ PruneReport prune_database(const Config& config, Storage& storage, const std::st
   return report;
 }
 
+}  // namespace
+
+PruneReport prune_database(const Config& config, Storage& storage, const std::string& database, bool dry_run) {
+  Inventory inv;
+  std::vector<BackupEntry> backups = list_database_backups(config, storage, database, &inv);
+  return prune_listed(config, storage, database, std::move(backups), inv.orphan_data,
+                      storage.list_uploads(encode_db_name(database) + "/"), dry_run);
+}
+
 int cmd_prune(const Config& config, const PruneOptions& options) {
   std::unique_ptr<Storage> storage = make_storage(config.storage);
+  // Named databases are listed one by one; "all" lists the whole prefix once.
   std::vector<std::string> dbs = options.databases;
   std::size_t unrecognized = 0;
+  std::optional<Inventory> everything;
+  std::vector<PendingUpload> all_uploads;
   if (dbs.empty()) {
-    Inventory inv = build_inventory(storage->list(""), config.storage.legacy);
-    for (const auto& [db, list] : inv.backups) dbs.push_back(db);
-    unrecognized = inv.unrecognized.size();
+    everything = build_inventory(storage->list(""), config.storage.legacy);
+    std::set<std::string> names;
+    for (const auto& [db, list] : everything->backups) names.insert(db);
+    for (const auto& o : everything->orphan_data) names.insert(parse_key(o.key)->db);  // crashed runs only
+    dbs.assign(names.begin(), names.end());
+    unrecognized = everything->unrecognized.size();
+    all_uploads = storage->list_uploads("");
   }
   const auto* zone = resolve_zone(config.backup.timezone);
   nlohmann::ordered_json json_out;
   json_out["dry_run"] = options.dry_run;
   json_out["databases"] = nlohmann::ordered_json::array();
   for (const auto& db : dbs) {
-    PruneReport r = prune_database(config, *storage, db, options.dry_run);
+    auto listed = everything ? everything->backups.find(db) : decltype(everything->backups.end()){};
+    PruneReport r = everything ? prune_listed(config, *storage, db,
+                                              listed == everything->backups.end() ? std::vector<BackupEntry>{}
+                                                                                  : listed->second,
+                                              everything->orphan_data,
+                                              all_uploads, options.dry_run)
+                               : prune_database(config, *storage, db, options.dry_run);
     auto kept = r.plan.keep();
     auto dropped = r.plan.drop();
     if (options.json) {
