@@ -61,6 +61,9 @@ int main(int argc, char** argv) {
   restore->add_option("--at", restore_opts.request.at, "newest backup at or before this time (2026-09-03 14:00)")
       ->excludes(by_id);
   restore->add_option("--into", restore_opts.request.into, "target database name (default [restore] target)");
+  restore->add_option("--jobs", restore_opts.request.jobs,
+                      "parallel pg_restore jobs (default [restore] jobs; above 1 uses a temporary file in TMPDIR)")
+      ->check(CLI::Range(1, 64));
   restore->add_flag("--json", restore_opts.json, "print the result as JSON");
 
   bool check_json = false;

@@ -66,10 +66,10 @@ DbFacts database_facts(BackupContext& ctx, const std::string& db) {
       "from pg_database where datname = $1",
       {db});
   if (rows.empty())
-    throw OperationError("database \"" + db + "\" does not exist on " + ctx.session.where() +
+    throw OperationError("database " + quote_name(db) + " does not exist on " + ctx.session.where() +
                          " — check the name in [[databases]] or on the command line");
   if (rows[0][4] != std::optional<std::string>("true"))
-    throw OperationError("database \"" + db + "\" does not allow connections (datallowconn = false) — it cannot be dumped");
+    throw OperationError("database " + quote_name(db) + " does not allow connections (datallowconn = false) — it cannot be dumped");
   DbFacts f{rows[0][0].value_or(""), rows[0][1].value_or(""), rows[0][2].value_or(""),
             std::stoull(rows[0][3].value_or("0")), -1};
   PgSession in_db = PgSession::connect(ctx.config.postgres, db);
@@ -104,6 +104,12 @@ void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, M
   std::uint64_t dumped = 0;
   std::string head;
   for (;;) {
+    // Poll so that a stop request is honoured even while pg_dump is silent (waiting
+    // for a lock): the upload is then aborted and pg_dump stopped by the destructors.
+    while (!dump.wait_stdout(std::chrono::milliseconds(250))) {
+      throw_if_cancelled();
+      progress.update(dumped, "pg_dump is waiting (a locked table?)");
+    }
     throw_if_cancelled();
     std::size_t n = dump.read_stdout(buf.data(), buf.size());
     if (n == 0) break;
@@ -117,11 +123,11 @@ void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, M
   int code = dump.wait();
   if (code != 0) {
     std::string why = last_lines(log::mask_secrets(dump.stderr_text()), 3);
-    throw OperationError("pg_dump of \"" + db + "\" failed (exit " + std::to_string(code) + "): " +
+    throw OperationError("pg_dump of " + quote_name(db) + " failed (exit " + std::to_string(code) + "): " +
                          (why.empty() ? "no message" : why) + " — nothing was stored for this run");
   }
   if (dumped < 5 || head != kCustomFormatMagic)
-    throw OperationError("pg_dump of \"" + db + "\" exited 0 but produced " +
+    throw OperationError("pg_dump of " + quote_name(db) + " exited 0 but produced " +
                          (dumped == 0 ? std::string("no output") : std::string("no custom-format archive")) +
                          " — nothing was stored; check the server log");
   writer->commit();
@@ -142,6 +148,7 @@ BackupResult backup_database(BackupContext& ctx, const std::string& db, const Pr
     Manifest m;
     m.database = db;
     m.id = fresh_backup_id(ctx.storage, db, m.started_at);
+    t0 = std::chrono::steady_clock::now();  // the wait for a free id is not the backup's time
     m.data_key = data_key(db, m.id, false);
     m.server_version = ctx.session.server_version();
     m.pg_dump_version = ctx.tools.pg_dump_version;
@@ -152,7 +159,7 @@ BackupResult backup_database(BackupContext& ctx, const std::string& db, const Pr
     m.ctype = facts.ctype;
     m.table_count = facts.tables;
     m.database_size_bytes = facts.size;
-    log::debug("backing up \"" + db + "\" to " + m.data_key);
+    log::debug("backing up " + quote_name(db) + " to " + m.data_key);
     run_dump(ctx, db, facts, m, progress);
     m.finished_at = std::chrono::system_clock::now();
     try {
@@ -169,7 +176,7 @@ BackupResult backup_database(BackupContext& ctx, const std::string& db, const Pr
     r.id = m.id;
     r.dump_bytes = m.dump_bytes;
     r.stored_bytes = m.stored_bytes;
-    if (facts.tables == 0) r.warnings.push_back("database \"" + db + "\" has no tables");
+    if (facts.tables == 0) r.warnings.push_back("database " + quote_name(db) + " has no tables");
   } catch (const CancelledError&) {
     throw;
   } catch (const std::exception& e) {
@@ -220,10 +227,10 @@ int cmd_backup(const Config& config, const BackupOptions& options) {
   auto report = [&](const BackupResult& r) {
     std::lock_guard<std::mutex> g(out_mutex);
     if (r.ok)
-      log::info("ok: \"" + r.database + "\" backup " + r.id + " (" + human_bytes(r.dump_bytes) + " dumped, " +
+      log::info("ok: " + quote_name(r.database) + " backup " + r.id + " (" + human_bytes(r.dump_bytes) + " dumped, " +
                 human_bytes(r.stored_bytes) + " stored, " + human_seconds(r.seconds) + ")");
     else
-      log::error("\"" + r.database + "\" was not backed up: " + r.error);
+      log::error("" + quote_name(r.database) + " was not backed up: " + r.error);
     for (const auto& w : r.warnings) log::warn(w);
   };
   // Retention runs for a database only right after its own backup in this run succeeded:
@@ -234,11 +241,11 @@ int cmd_backup(const Config& config, const BackupOptions& options) {
         PruneReport p = prune_database(config, *storage, r.database, false);
         std::size_t n = p.plan.drop().size();
         if (n > 0 || p.orphans_removed > 0)
-          log::info("pruned \"" + r.database + "\": deleted " + std::to_string(n) + " old backup(s), kept " +
+          log::info("pruned " + quote_name(r.database) + ": deleted " + std::to_string(n) + " old backup(s), kept " +
                     std::to_string(p.plan.keep().size()) +
                     (p.orphans_removed ? ", removed " + std::to_string(p.orphans_removed) + " orphan object(s)" : ""));
       } catch (const std::exception& e) {
-        r.warnings.push_back("pruning \"" + r.database + "\" failed: " + log::mask_secrets(e.what()) +
+        r.warnings.push_back("pruning " + quote_name(r.database) + " failed: " + log::mask_secrets(e.what()) +
                              " — old backups were kept; run `backupbuddy prune` after fixing the cause");
       }
     }

@@ -13,6 +13,7 @@
 #include "util/error.h"
 #include "util/lockfile.h"
 #include "util/log.h"
+#include "util/format.h"
 
 namespace bb {
 namespace {
@@ -105,7 +106,7 @@ int cmd_check(const Config& config, bool json) {
   });
   if (pg_ok) {
     for (const auto& db : config.databases) {
-      list.run("database \"" + db.name + "\"", [&] {
+      list.run("database " + quote_name(db.name), [&] {
         auto size = session->scalar("select pg_size_pretty(pg_database_size(oid)) from pg_database where datname = $1",
                                     {db.name});
         if (!size)

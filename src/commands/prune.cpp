@@ -20,6 +20,18 @@ constexpr auto kStaleAge = std::chrono::hours(24);
 
 namespace {
 
+// Unfinished uploads under a folder; a provider without ListMultipartUploads (HTTP 501,
+// e.g. s3rver) has none we could abort, which must not stop pruning.
+std::vector<PendingUpload> pending_uploads(Storage& storage, const std::string& prefix) {
+  try {
+    return storage.list_uploads(prefix);
+  } catch (const StorageError& e) {
+    if (e.http_status() != 501 && e.http_status() != 405) throw;
+    log::debug(std::string("cannot list unfinished uploads: ") + e.what());
+    return {};
+  }
+}
+
 // Prunes one database from a listing already made: its backups (newest first), its data
 // objects without manifest, and the unfinished uploads under its folder.
 PruneReport prune_listed(const Config& config, Storage& storage, const std::string& database,
@@ -66,7 +78,7 @@ PruneReport prune_database(const Config& config, Storage& storage, const std::st
   Inventory inv;
   std::vector<BackupEntry> backups = list_database_backups(config, storage, database, &inv);
   return prune_listed(config, storage, database, std::move(backups), inv.orphan_data,
-                      storage.list_uploads(encode_db_name(database) + "/"), dry_run);
+                      pending_uploads(storage, encode_db_name(database) + "/"), dry_run);
 }
 
 int cmd_prune(const Config& config, const PruneOptions& options) {
@@ -83,7 +95,7 @@ int cmd_prune(const Config& config, const PruneOptions& options) {
     for (const auto& o : everything->orphan_data) names.insert(parse_key(o.key)->db);  // crashed runs only
     dbs.assign(names.begin(), names.end());
     unrecognized = everything->unrecognized.size();
-    all_uploads = storage->list_uploads("");
+    all_uploads = pending_uploads(*storage, "");
   }
   const auto* zone = resolve_zone(config.backup.timezone);
   nlohmann::ordered_json json_out;

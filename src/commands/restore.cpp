@@ -2,7 +2,11 @@
 #include "commands/restore.h"
 
 #include <openssl/rand.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -58,7 +62,7 @@ class TempDatabase {
       session_.exec("drop database if exists " + session_.quote_ident(name_) + " with (force)");
       log::debug("dropped temporary database " + name_);
     } catch (const std::exception& e) {
-      log::error("could not drop the temporary database \"" + name_ + "\": " + e.what() +
+      log::error("could not drop the temporary database " + quote_name(name_) + ": " + e.what() +
                  " — drop it by hand (it holds an incomplete restore)");
     }
   }
@@ -106,7 +110,7 @@ void check_target(const Config& cfg, PgSession& s, const std::string& source, co
                   ExistingDb& existing) {
   if (target.empty()) throw ConfigError("restore: the target database name is empty — use --into NAME");
   if (target.size() > kMaxIdentifierBytes)
-    throw ConfigError("restore: target name \"" + target + "\" is " + std::to_string(target.size()) +
+    throw ConfigError("restore: target name " + quote_name(target) + " is " + std::to_string(target.size()) +
                       " bytes; PostgreSQL allows 63 — choose a shorter name with --into or [restore] target");
   if (target == source)
     throw OperationError("refusing to restore \"" + source +
@@ -116,15 +120,15 @@ void check_target(const Config& cfg, PgSession& s, const std::string& source, co
     throw OperationError("refusing to restore into \"" + target +
                          "\": it is a configured source database ([[databases]]) — choose another name with --into");
   if (target == "postgres" || target == "template0" || target == "template1" || target == cfg.postgres.maintenance_db)
-    throw OperationError("refusing to restore into the system database \"" + target + "\" — choose another name");
+    throw OperationError("refusing to restore into the system database " + quote_name(target) + " — choose another name");
   existing = inspect(s, target);
   if (existing.exists && !existing.marker)
     throw OperationError("refusing to restore into \"" + target +
                          "\": that database exists and was not created by BackupBuddy — choose another name with "
                          "--into, or rename/drop it yourself");
   if (existing.exists && existing.marker->source != source)
-    throw OperationError("refusing to restore into \"" + target + "\": it is BackupBuddy's archive of \"" +
-                         existing.marker->source + "\", not of \"" + source + "\" — choose another name with --into");
+    throw OperationError("refusing to restore into " + quote_name(target) + ": it is BackupBuddy's archive of \"" +
+                         existing.marker->source + "\", not of " + quote_name(source) + " — choose another name with --into");
 }
 
 enum class Format { kUnknown, kZstd, kCustom };
@@ -139,89 +143,165 @@ Format sniff(std::string_view head, const BackupEntry& entry) {
                        " is neither zstd-compressed nor a pg_dump custom-format archive — it cannot be restored");
 }
 
-// Streams the stored object into pg_restore's stdin; verifies size and SHA-256.
-void stream_into(const Config& cfg, Storage& storage, const BackupEntry& entry, const Manifest* m,
-                 const PgTools& tools, const std::string& temp_db, RestoreResult& result,
-                 const ProgressCallback& progress_cb) {
-  ProcessSpec spec;
-  spec.program = tools.pg_restore;
-  spec.args = {"--format=custom", "--exit-on-error", "--no-password", "--dbname=" + temp_db};
-  if (cfg.restore.no_owner || cfg.restore.owner) spec.args.push_back("--no-owner");
-  if (cfg.restore.owner) spec.args.push_back("--role=" + *cfg.restore.owner);
-  spec.env_set = pg_child_env(cfg.postgres, temp_db);
-  spec.pipe_stdin = true;
-  Process restore = Process::spawn(spec);
+// Thrown through read_dump when the consumer of the dump (pg_restore, a file) failed,
+// so that its own reason is reported rather than "damaged".
+struct ConsumerFailed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
+// Streams a stored object as a plain pg_dump archive into `out`: checks its SHA-256 and
+// size against the manifest (at the end: a mismatch throws, so the caller drops what it
+// built), decompresses zstd, passes legacy plain dumps through. Returns bytes fetched.
+std::uint64_t read_dump(Storage& storage, const BackupEntry& entry, const Manifest* m, const ByteSink& out,
+                        const ProgressCallback& progress_cb) {
   Sha256 sha;
   ZstdDecompressor decompressor;
   Format format = Format::kUnknown;
   std::uint64_t fetched = 0;
   Progress progress("restore " + entry.db + " " + entry.id, m ? m->stored_bytes : entry.stored_bytes, progress_cb);
-  bool restore_gone = false;  // pg_restore stopped reading: its own error is the reason
-  ByteSink to_restore = [&](const char* data, std::size_t n) {
-    try {
-      restore.write_stdin(data, n);
-    } catch (const OperationError&) {
-      restore_gone = true;
-      throw;
-    }
-  };
-  auto fail_with_restore_reason = [&](const std::string& fallback) {
-    restore.close_stdin();
-    int code = restore.wait();
-    std::string why = log::mask_secrets(restore.stderr_text());
-    while (!why.empty() && why.back() == '\n') why.pop_back();
-    if (code != 0 && !why.empty())
-      throw OperationError("pg_restore failed (exit " + std::to_string(code) + "): " + why +
-                           " — the archive was not created");
-    throw OperationError(fallback);
-  };
   try {
     storage.get_stream(entry.data_key, [&](const char* data, std::size_t n) {
       throw_if_cancelled();
       sha.update(data, n);
       fetched += n;
       if (format == Format::kUnknown) format = sniff(std::string_view(data, n), entry);
-      if (format == Format::kZstd) decompressor.write(data, n, to_restore);
-      else to_restore(data, n);
+      if (format == Format::kZstd) decompressor.write(data, n, out);
+      else out(data, n);
       progress.update(fetched);
     });
     if (format == Format::kZstd) decompressor.finish();
     if (fetched == 0) throw OperationError("the stored object " + entry.data_key + " is empty");
   } catch (const CancelledError&) {
     throw;
+  } catch (const ConsumerFailed&) {
+    throw;
   } catch (const StorageError& e) {
-    progress.finish();
-    restore.terminate();
-    throw OperationError(std::string("cannot read backup ") + entry.id + " of \"" + entry.db + "\": " + e.what() +
-                         " — the archive was not created");
+    throw OperationError(std::string("cannot read backup ") + entry.id + " of " + quote_name(entry.db) + ": " +
+                         e.what() + " — the archive was not created");
   } catch (const std::exception& e) {
-    progress.finish();
-    if (restore_gone) fail_with_restore_reason(std::string(e.what()) + " — the archive was not created");
-    restore.terminate();
-    throw OperationError("backup " + entry.id + " of \"" + entry.db + "\" is damaged (" + e.what() +
+    throw OperationError("backup " + entry.id + " of " + quote_name(entry.db) + " is damaged (" + e.what() +
                          ") — the archive was not created; restore another backup (--backup ID)");
   }
   progress.finish();
   if (m) {
     std::string digest = sha.hex_digest();
-    if (fetched != m->stored_bytes || digest != m->sha256) {
-      restore.terminate();
-      throw OperationError("backup " + entry.id + " of \"" + entry.db + "\" is damaged: the stored object " +
+    if (fetched != m->stored_bytes || digest != m->sha256)
+      throw OperationError("backup " + entry.id + " of " + quote_name(entry.db) + " is damaged: the stored object " +
                            entry.data_key + " has " + std::to_string(fetched) + " bytes with SHA-256 " + digest +
                            ", but its manifest says " + std::to_string(m->stored_bytes) + " bytes with SHA-256 " +
                            m->sha256 + " — the archive was not created; restore another backup (--backup ID)");
-    }
+  }
+  return fetched;
+}
+
+ProcessSpec pg_restore_spec(const Config& cfg, const PgTools& tools, const std::string& temp_db) {
+  ProcessSpec spec;
+  spec.program = tools.pg_restore;
+  spec.args = {"--format=custom", "--exit-on-error", "--no-password", "--dbname=" + temp_db};
+  if (cfg.restore.no_owner || cfg.restore.owner) spec.args.push_back("--no-owner");
+  if (cfg.restore.owner) spec.args.push_back("--role=" + *cfg.restore.owner);
+  spec.env_set = pg_child_env(cfg.postgres, temp_db);
+  return spec;
+}
+
+[[noreturn]] void throw_restore_failed(Process& restore) {
+  int code = restore.wait();
+  std::string why = log::mask_secrets(restore.stderr_text());
+  while (!why.empty() && why.back() == '\n') why.pop_back();
+  throw OperationError("pg_restore failed (exit " + std::to_string(code) + "): " +
+                       (why.empty() ? std::string("no message") : why) + " — the archive was not created");
+}
+
+// jobs = 1: the dump flows straight into pg_restore's stdin (no disk use).
+std::uint64_t restore_streaming(const Config& cfg, Storage& storage, const BackupEntry& entry, const Manifest* m,
+                                const PgTools& tools, const std::string& temp_db, const ProgressCallback& progress) {
+  ProcessSpec spec = pg_restore_spec(cfg, tools, temp_db);
+  spec.pipe_stdin = true;
+  Process restore = Process::spawn(spec);
+  std::uint64_t fetched;
+  try {
+    fetched = read_dump(storage, entry, m,
+                        [&](const char* data, std::size_t n) {
+                          try {
+                            restore.write_stdin(data, n);
+                          } catch (const OperationError& e) {
+                            throw ConsumerFailed(e.what());
+                          }
+                        },
+                        progress);
+  } catch (const ConsumerFailed&) {
+    throw_restore_failed(restore);  // pg_restore stopped reading: its message says why
+  } catch (...) {
+    restore.terminate();
+    throw;
   }
   restore.close_stdin();
-  int code = restore.wait();
-  if (code != 0) {
-    std::string why = log::mask_secrets(restore.stderr_text());
-    while (!why.empty() && why.back() == '\n') why.pop_back();
-    throw OperationError("pg_restore failed (exit " + std::to_string(code) + "): " + why +
-                         " — the archive was not created");
+  if (restore.wait() != 0) throw_restore_failed(restore);
+  return fetched;
+}
+
+// A private temporary file, removed when it goes out of scope.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& dir) : path_(dir + "/backupbuddy-restore-XXXXXX") {
+    fd_ = mkstemp(path_.data());
+    if (fd_ < 0)
+      throw OperationError("cannot create a temporary file in " + dir + ": " + std::strerror(errno) +
+                           " — set TMPDIR to a folder with room for the dump, or use --jobs 1");
   }
-  result.bytes = fetched;
+  ~TempFile() {
+    if (fd_ >= 0) ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  void write(const char* data, std::size_t n) {
+    while (n > 0) {
+      ssize_t w = ::write(fd_, data, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0)
+        throw ConsumerFailed("cannot write the temporary dump " + path_ + ": " + std::strerror(errno) +
+                             " — free space there (TMPDIR) or use --jobs 1");
+      data += w;
+      n -= static_cast<std::size_t>(w);
+    }
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+// jobs > 1: pg_restore -j needs a seekable file, so the verified dump goes to a private
+// temporary file first (TMPDIR, mode 0600, removed afterwards).
+std::uint64_t restore_parallel(const Config& cfg, Storage& storage, const BackupEntry& entry, const Manifest* m,
+                               const PgTools& tools, const std::string& temp_db, int jobs,
+                               const ProgressCallback& progress) {
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string dir = tmpdir && *tmpdir ? tmpdir : "/tmp";
+  if (m) {
+    struct statvfs fs {};
+    if (statvfs(dir.c_str(), &fs) == 0) {
+      std::uint64_t free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+      if (free_bytes < m->dump_bytes + (64ull << 20))
+        throw OperationError("restore --jobs " + std::to_string(jobs) + " needs " + human_bytes(m->dump_bytes) +
+                             " of temporary space in " + dir + " but only " + human_bytes(free_bytes) +
+                             " is free — set TMPDIR to a bigger folder, or use --jobs 1 (streams, no disk)");
+    }
+  }
+  TempFile file(dir);
+  std::uint64_t fetched;
+  try {
+    fetched = read_dump(storage, entry, m, [&](const char* data, std::size_t n) { file.write(data, n); }, progress);
+  } catch (const ConsumerFailed& e) {
+    throw OperationError(e.what());
+  }
+  ProcessSpec spec = pg_restore_spec(cfg, tools, temp_db);
+  spec.args.push_back("--jobs=" + std::to_string(jobs));
+  spec.args.push_back(file.path());
+  Process restore = Process::spawn(spec);
+  while (!restore.wait_stdout(std::chrono::milliseconds(250))) throw_if_cancelled();
+  if (restore.wait() != 0) throw_restore_failed(restore);
+  return fetched;
 }
 
 }  // namespace
@@ -256,7 +336,7 @@ RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreR
     std::string what = req.backup_id ? "with id " + *req.backup_id
                        : req.at       ? "taken at or before " + *req.at
                                       : "at all";
-    throw OperationError("no backup of \"" + db + "\" " + what + " in " + storage.describe() +
+    throw OperationError("no backup of " + quote_name(db) + " " + what + " in " + storage.describe() +
                          " — run `backupbuddy list " + db + "` to see the backups there are");
   }
   std::optional<Manifest> manifest;
@@ -264,7 +344,7 @@ RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreR
     manifest = manifest_from_json(storage.get(entry->manifest_key), entry->manifest_key);
     if (manifest->database != db || manifest->data_key != entry->data_key)
       throw OperationError("manifest " + entry->manifest_key + " describes another object (" + manifest->data_key +
-                           " of \"" + manifest->database + "\") — the backup cannot be trusted");
+                           " of " + quote_name(manifest->database) + ") — the backup cannot be trusted");
     if (!manifest->encryption_recipients.empty())
       throw OperationError("backup " + entry->id + " of \"" + db +
                            "\" is encrypted; this BackupBuddy build cannot decrypt it yet");
@@ -284,10 +364,13 @@ RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreR
   nlohmann::ordered_json tmp_info{{"source", db}, {"backup", entry->id}, {"target", target}, {"pid", getpid()}};
   session.exec("comment on database " + session.quote_ident(temp.name()) + " is " +
                session.quote_literal(kTempPrefix + tmp_info.dump()));
-  log::info("restoring \"" + db + "\" backup " + entry->id + " into \"" + target + "\" (via temporary database " +
+  log::info("restoring " + quote_name(db) + " backup " + entry->id + " into " + quote_name(target) + " (via temporary database " +
             temp.name() + ")");
   RestoreResult result;
-  stream_into(cfg, storage, *entry, manifest ? &*manifest : nullptr, tools, temp.name(), result, progress);
+  int jobs = req.jobs.value_or(cfg.restore.jobs);
+  const Manifest* m = manifest ? &*manifest : nullptr;
+  result.bytes = jobs > 1 ? restore_parallel(cfg, storage, *entry, m, tools, temp.name(), jobs, progress)
+                          : restore_streaming(cfg, storage, *entry, m, tools, temp.name(), progress);
   throw_if_cancelled();
 
   // 4. Hand over: replace the older archive only now that the new one is complete.
@@ -345,7 +428,7 @@ int cmd_restore(const Config& config, const RestoreOptions& options) {
                              {"seconds", r.seconds}};
     std::cout << j.dump(2) << std::endl;
   } else {
-    log::info("done: \"" + r.database + "\" holds \"" + r.source + "\" as of " + format_local(r.backup_time, zone) +
+    log::info("done: " + quote_name(r.database) + " holds " + quote_name(r.source) + " as of " + format_local(r.backup_time, zone) +
               " (backup " + r.backup_id + ", " + human_bytes(r.bytes) + " read, " + human_seconds(r.seconds) + ")" +
               (r.replaced.empty() ? "" : "; the previous archive was replaced"));
     std::cout << r.database << std::endl;

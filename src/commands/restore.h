@@ -21,6 +21,7 @@ struct RestoreRequest {
   std::optional<std::string> backup_id;
   std::optional<std::string> at;      // a time as typed by the user
   std::optional<std::string> into;    // target name; default [restore] target
+  std::optional<int> jobs;            // parallel pg_restore jobs; default [restore] jobs
 };
 
 struct RestoreResult {

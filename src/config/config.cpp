@@ -13,6 +13,7 @@
 
 #include "util/error.h"
 #include "util/log.h"
+#include "util/format.h"
 
 namespace bb {
 namespace {
@@ -254,7 +255,7 @@ void read_storage(const toml::table& t, const std::string& file, Config& cfg, En
     if (st.endpoint.empty())
       throw ConfigError(loc + ": storage.endpoint is missing — e.g. endpoint = \"https://s3.timeweb.cloud\"");
     if (st.endpoint.rfind("http://", 0) != 0 && st.endpoint.rfind("https://", 0) != 0)
-      throw ConfigError(loc + ": storage.endpoint \"" + st.endpoint + "\" must start with https:// or http://");
+      throw ConfigError(loc + ": storage.endpoint " + quote_name(st.endpoint) + " must start with https:// or http://");
     if (st.access_key_id.empty() || st.secret_access_key.empty())
       throw ConfigError(loc + ": S3 credentials are missing — set storage.access_key_id and secret_access_key "
                               "(or *_file, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)");
@@ -344,7 +345,7 @@ void read_databases(const toml::node& node, const std::string& file, Config& cfg
       throw ConfigError(where(file, t->source()) + ": [[databases]] entry without name — add name = \"mydb\"");
     db.name = *name;
     if (!names.insert(db.name).second)
-      throw ConfigError(where(file, t->source()) + ": database \"" + db.name + "\" is listed twice");
+      throw ConfigError(where(file, t->source()) + ": database " + quote_name(db.name) + " is listed twice");
     if (const toml::table* ret = r.subtable("retention"))
       db.retention = read_retention(*ret, "databases.retention", file);
     if (auto v = r.string("schedule")) db.schedule = *v;
@@ -457,7 +458,7 @@ std::string find_config_path(const std::string& explicit_path, EnvLookup env) {
 std::uint64_t parse_size(const std::string& text) {
   std::size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-  if (i == 0) throw std::invalid_argument("\"" + text + "\" is not a size; write e.g. \"16MiB\", \"1GiB\" or 1048576");
+  if (i == 0) throw std::invalid_argument("" + quote_name(text) + " is not a size; write e.g. \"16MiB\", \"1GiB\" or 1048576");
   std::uint64_t number = std::stoull(text.substr(0, i));
   std::string unit = text.substr(i);
   while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
@@ -467,7 +468,7 @@ std::uint64_t parse_size(const std::string& text) {
   else if (unit == "MiB" || unit == "M" || unit == "MB") mult = 1ull << 20;
   else if (unit == "GiB" || unit == "G" || unit == "GB") mult = 1ull << 30;
   else if (unit == "TiB" || unit == "T" || unit == "TB") mult = 1ull << 40;
-  else throw std::invalid_argument("unknown size unit \"" + unit + "\"; use KiB, MiB, GiB or TiB");
+  else throw std::invalid_argument("unknown size unit " + quote_name(unit) + "; use KiB, MiB, GiB or TiB");
   if (number == 0) throw std::invalid_argument("a size must be positive");
   return number * mult;
 }
@@ -476,7 +477,7 @@ std::chrono::milliseconds parse_duration(const std::string& text) {
   std::size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
   if (i == 0 || i == text.size())
-    throw std::invalid_argument("\"" + text + "\" is not a duration; write e.g. \"500ms\", \"30s\", \"5m\", \"6h\", \"1d\"");
+    throw std::invalid_argument("" + quote_name(text) + " is not a duration; write e.g. \"500ms\", \"30s\", \"5m\", \"6h\", \"1d\"");
   std::int64_t number = std::stoll(text.substr(0, i));
   std::string unit = text.substr(i);
   std::int64_t ms;
@@ -485,7 +486,7 @@ std::chrono::milliseconds parse_duration(const std::string& text) {
   else if (unit == "m" || unit == "min") ms = 60'000;
   else if (unit == "h") ms = 3'600'000;
   else if (unit == "d") ms = 86'400'000;
-  else throw std::invalid_argument("unknown duration unit \"" + unit + "\"; use ms, s, m, h or d");
+  else throw std::invalid_argument("unknown duration unit " + quote_name(unit) + "; use ms, s, m, h or d");
   return std::chrono::milliseconds(number * ms);
 }
 

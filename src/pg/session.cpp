@@ -8,6 +8,7 @@
 
 #include "util/error.h"
 #include "util/log.h"
+#include "util/format.h"
 
 namespace bb {
 namespace {
@@ -50,7 +51,7 @@ PgSession PgSession::connect(const PostgresConfig& cfg, const std::string& dbnam
     std::string fix = "check [postgres] host, port, user and password, and that the server is running";
     if (msg.find("does not exist") != std::string::npos && msg.find("database") != std::string::npos)
       fix = "check the database name";
-    throw PgError("PostgreSQL: cannot connect to database \"" + dbname + "\" at " + where + " as user \"" + user +
+    throw PgError("PostgreSQL: cannot connect to database " + quote_name(dbname) + " at " + where + " as user \"" + user +
                   "\": " + log::mask_secrets(msg) + " — " + fix);
   }
   return PgSession(conn, where);
@@ -168,7 +169,7 @@ std::int64_t advisory_key_for(const std::string& database) {
 DatabaseLock::DatabaseLock(PgSession& session, const std::string& database, const std::string& purpose)
     : session_(session), key_(advisory_key_for(database)) {
   if (!session_.try_advisory_lock(key_))
-    throw OperationError("database \"" + database + "\" is busy: another BackupBuddy run holds its lock (" +
+    throw OperationError("database " + quote_name(database) + " is busy: another BackupBuddy run holds its lock (" +
                          session_.advisory_lock_holder(key_) + ") — wait for it to finish, then " + purpose + " again");
 }
 

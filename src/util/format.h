@@ -7,6 +7,10 @@
 
 namespace bb {
 
+// A name in double quotes for messages, with " and \ escaped and control characters as
+// \xNN, so `bad "name"` reads "bad \"name\"" and never breaks a log line.
+std::string quote_name(const std::string& name);
+
 // 1536 -> "1.5 KiB"; 0 -> "0 B".
 std::string human_bytes(std::uint64_t bytes);
 // 72.4 -> "1 min 12 s"; 3.25 -> "3.2 s".

@@ -365,6 +365,13 @@ void Process::close_stdout() { close_fd(state_->stdout_fd); }
 pid_t Process::pid() const { return state_->pid; }
 const std::string& Process::program() const { return state_->program; }
 
+bool Process::wait_stdout(std::chrono::milliseconds timeout) {
+  if (state_->stdout_fd < 0) return true;  // read_stdout reports the closed pipe
+  pollfd p{state_->stdout_fd, POLLIN, 0};
+  int r = ::poll(&p, 1, static_cast<int>(timeout.count()));
+  return r != 0;  // ready, hung up, or an error that read_stdout will report
+}
+
 std::size_t Process::read_stdout(char* buf, std::size_t n) {
   if (state_->stdout_fd < 0) {
     throw OperationError("reading the output of " + state_->program +

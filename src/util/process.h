@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -58,6 +59,9 @@ class Process {
   void close_stdin();
   // Closes the stdout pipe: further child writes get EPIPE (idempotent).
   void close_stdout();
+  // Waits up to `timeout` for the child's stdout to have data (or end); false on timeout.
+  // Lets a reader stay responsive to cancellation while the child is silent.
+  bool wait_stdout(std::chrono::milliseconds timeout);
   // Reads up to n bytes of the child's stdout (blocking); 0 at end of output.
   std::size_t read_stdout(char* buf, std::size_t n);
   // Writes all n bytes to the child's stdin. Throws OperationError if the child closed

@@ -18,7 +18,8 @@ Progress::Progress(std::string label, std::uint64_t total_hint, ProgressCallback
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_),
       last_log_(start_),
-      last_callback_(start_) {}
+      last_callback_(start_),
+      last_change_(start_) {}
 
 Progress::~Progress() { finish(); }
 
@@ -30,6 +31,11 @@ void Progress::update(std::uint64_t done, const std::string& detail) {
   }
   bool draw = tty_ ? now - last_draw_ >= std::chrono::milliseconds(250) : now - last_log_ >= std::chrono::seconds(30);
   if (!draw) return;
+  if (done != last_done_) {
+    last_done_ = done;
+    last_change_ = now;
+  }
+  bool stalled = now - last_change_ >= std::chrono::seconds(5);
   double secs = std::chrono::duration<double>(now - start_).count();
   double rate = secs > 0 ? done / secs : 0;
   std::string text = label_ + ": " + human_bytes(done);
@@ -38,8 +44,12 @@ void Progress::update(std::uint64_t done, const std::string& detail) {
     std::snprintf(pct, sizeof pct, " (%d%%)", static_cast<int>(100.0 * done / total_));
     text += pct;
   }
-  text += ", " + human_bytes(static_cast<std::uint64_t>(rate)) + "/s";
-  if (total_ > done && rate > 0) text += ", about " + human_seconds((total_ - done) / rate) + " left";
+  if (!stalled) {
+    text += ", " + human_bytes(static_cast<std::uint64_t>(rate)) + "/s";
+    if (total_ > done && rate > 0) text += ", about " + human_seconds((total_ - done) / rate) + " left";
+  } else {
+    text += ", no progress for " + human_seconds(std::chrono::duration<double>(now - last_change_).count());
+  }
   if (!detail.empty()) text += ", " + detail;
   if (tty_) {
     std::fprintf(stderr, "\r\033[K%s", text.c_str());

@@ -28,7 +28,8 @@ class Progress {
   ProgressCallback callback_;
   bool tty_;
   bool drawn_ = false;
-  std::chrono::steady_clock::time_point start_, last_draw_, last_log_, last_callback_;
+  std::uint64_t last_done_ = 0;
+  std::chrono::steady_clock::time_point start_, last_draw_, last_log_, last_callback_, last_change_;
 };
 
 }  // namespace bb

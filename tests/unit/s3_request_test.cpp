@@ -152,6 +152,7 @@ TEST(S3Errors, TransientClassification) {
   EXPECT_TRUE(is_transient(400, "RequestTimeout"));
   EXPECT_FALSE(is_transient(403, "SignatureDoesNotMatch"));
   EXPECT_FALSE(is_transient(404, "NoSuchKey"));
+  EXPECT_FALSE(is_transient(501, "NotImplemented"));  // a missing feature does not come back on retry
 }
 
 TEST(S3Errors, MessagesNameTheFix) {

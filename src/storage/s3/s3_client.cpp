@@ -10,6 +10,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/signals.h"
+#include "util/format.h"
 
 namespace bb::s3 {
 namespace {
@@ -46,7 +47,7 @@ Client::Client(const StorageConfig& config) : config_(config) {
         "storage.secret_access_key is empty — set it, secret_access_key_file, or "
         "AWS_SECRET_ACCESS_KEY");
   if (!config.prefix.empty() && config.prefix.back() != '/')
-    throw ConfigError("storage.prefix \"" + config.prefix + "\" must end with \"/\"");
+    throw ConfigError("storage.prefix " + quote_name(config.prefix) + " must end with \"/\"");
   if (config.region.empty()) throw ConfigError("storage.region is empty — e.g. \"us-east-1\"");
   log::register_secret(config.secret_access_key.value);
   path_style_ = use_path_style(config.path_style, endpoint_, config.bucket);
@@ -126,7 +127,7 @@ void Client::before_retry(int attempt, const std::string& what, const std::strin
 }
 
 http::Response Client::send(const Call& call) {
-  const std::string what = call.action + (call.key.empty() ? "" : " \"" + call.key + "\"");
+  const std::string what = call.action + (call.key.empty() ? "" : " " + quote_name(call.key));
   for (int attempt = 1;; ++attempt) {
     if (!call.cleanup) throw_if_cancelled();
     if (call.abort_flag && call.abort_flag->load()) throw CancelledError();
@@ -146,7 +147,7 @@ http::Response Client::send(const Call& call) {
       }
     } catch (const http::TransportError& e) {
       failure = std::make_exception_ptr(StorageError(
-          "S3: " + what + " in bucket \"" + config_.bucket + "\" at " + config_.endpoint +
+          "S3: " + what + " in bucket " + quote_name(config_.bucket) + " at " + config_.endpoint +
               " failed: " + e.what() + " — check storage.endpoint and the network",
           true));
       reason = e.what();

@@ -24,6 +24,8 @@ std::string detail(const std::optional<ErrorInfo>& info) {
 }  // namespace
 
 bool is_transient(long status, const std::string& code) {
+  // 501 NotImplemented is a provider's permanent answer, not a passing fault.
+  if (status == 501 || code == "NotImplemented") return false;
   if (status >= 500 || status == 429) return true;
   return code == "SlowDown" || code == "RequestTimeout" || code == "InternalError" ||
          code == "ServiceUnavailable" || code == "Throttling";

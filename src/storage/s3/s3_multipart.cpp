@@ -16,6 +16,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/signals.h"
+#include "util/format.h"
 
 namespace bb::s3 {
 namespace {
@@ -34,7 +35,7 @@ class MultipartWriter final : public ObjectWriter {
 
   ~MultipartWriter() override {
     if (state_ == State::kOpen) {
-      log::debug("S3: writer for \"" + key_ + "\" destroyed without commit; aborting");
+      log::debug("S3: writer for " + quote_name(key_) + " destroyed without commit; aborting");
       abort();
     }
     stop_workers();
@@ -90,9 +91,9 @@ class MultipartWriter final : public ObjectWriter {
       Call call{.method = "DELETE", .key = key_, .query = {{"uploadId", upload_id_}},
                 .action = "AbortMultipartUpload", .accepted_statuses = {404}, .cleanup = true};
       client_->send(call);
-      log::debug("S3: aborted multipart upload of \"" + key_ + "\"");
+      log::debug("S3: aborted multipart upload of " + quote_name(key_));
     } catch (const std::exception& e) {
-      log::warn(std::string(e.what()) + " — the unfinished upload of \"" + key_ + "\" (id " +
+      log::warn(std::string(e.what()) + " — the unfinished upload of " + quote_name(key_) + " (id " +
                 upload_id_ +
                 ") keeps its parts stored until aborted; remove it with `aws s3api "
                 "abort-multipart-upload`");
@@ -110,21 +111,21 @@ class MultipartWriter final : public ObjectWriter {
 
   void ensure_open() {
     if (state_ == State::kCommitted)
-      throw StorageError("S3: writer for \"" + key_ + "\" used after commit (internal error)");
+      throw StorageError("S3: writer for " + quote_name(key_) + " used after commit (internal error)");
     if (state_ == State::kAborted)
-      throw StorageError("S3: upload of \"" + key_ + "\" was aborted; start a new one");
+      throw StorageError("S3: upload of " + quote_name(key_) + " was aborted; start a new one");
   }
 
   // Hands the full buffer to the workers as a part that is not the last.
   void submit_full_part() {
     throw_if_cancelled();
     if (next_part_ >= max_parts_)
-      throw StorageError("S3: object \"" + key_ + "\" needs more than " +
+      throw StorageError("S3: object " + quote_name(key_) + " needs more than " +
                          std::to_string(max_parts_) + " parts of " + mib(part_size_) + " (" +
                          mib(written_) + " so far), the most S3 allows — raise storage.part_size");
     if (upload_id_.empty()) initiate();
     if (next_part_ == max_parts_ * 9 / 10 && max_parts_ >= 10)
-      log::warn("S3: upload of \"" + key_ + "\" reached part " + std::to_string(next_part_) +
+      log::warn("S3: upload of " + quote_name(key_) + " reached part " + std::to_string(next_part_) +
                 " of at most " + std::to_string(max_parts_) + " — raise storage.part_size");
     enqueue(std::move(buffer_));
     buffer_ = std::string();
@@ -135,7 +136,7 @@ class MultipartWriter final : public ObjectWriter {
               .content_type = "application/octet-stream", .action = "CreateMultipartUpload"};
     http::Response response = client_->send(call);
     upload_id_ = parse_initiate_upload(response.body);
-    log::debug("S3: multipart upload of \"" + key_ + "\" started, parts of " + mib(part_size_));
+    log::debug("S3: multipart upload of " + quote_name(key_) + " started, parts of " + mib(part_size_));
     for (int i = 0; i < concurrency_; ++i) workers_.emplace_back([this] { worker_loop(); });
   }
 
@@ -194,7 +195,7 @@ class MultipartWriter final : public ObjectWriter {
     if (!etag || etag->empty())
       throw StorageError("S3: UploadPart " + std::to_string(part.number) + " of \"" + key_ +
                          "\" answered without an ETag — the endpoint is not S3-compatible enough");
-    log::debug("S3: uploaded part " + std::to_string(part.number) + " of \"" + key_ + "\" (" +
+    log::debug("S3: uploaded part " + std::to_string(part.number) + " of " + quote_name(key_) + " (" +
                std::to_string(part.data.size()) + " bytes)");
     return *etag;
   }
@@ -221,10 +222,10 @@ class MultipartWriter final : public ObjectWriter {
       } catch (const StorageError&) {
         failure = std::current_exception();
       }
-      client_->before_retry(attempt, "CompleteMultipartUpload \"" + key_ + "\"",
+      client_->before_retry(attempt, "CompleteMultipartUpload " + quote_name(key_),
                             "error in answer: " + info->code, failure, false);
     }
-    log::debug("S3: completed \"" + key_ + "\" from " + std::to_string(parts.size()) + " parts");
+    log::debug("S3: completed " + quote_name(key_) + " from " + std::to_string(parts.size()) + " parts");
   }
 
   void stop_workers() noexcept {

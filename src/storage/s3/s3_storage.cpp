@@ -13,6 +13,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/signals.h"
+#include "util/format.h"
 
 namespace bb {
 namespace {
@@ -64,7 +65,7 @@ class S3Storage final : public Storage {
 
   void get_stream(const std::string& key, const ByteSink& sink) override {
     const std::string full = full_key(key);
-    const std::string what = "GET \"" + full + "\"";
+    const std::string what = "GET " + quote_name(full);
     std::uint64_t delivered = 0;
     std::optional<std::uint64_t> total;
     std::string etag;
@@ -128,7 +129,7 @@ class S3Storage final : public Storage {
         } else if (response.status == 416 && total && delivered == *total) {
           return;  // everything had arrived before the failure
         } else if (response.status == 412 && delivered > 0) {
-          throw StorageError("S3: object \"" + full + "\" changed while it was being read at " +
+          throw StorageError("S3: object " + quote_name(full) + " changed while it was being read at " +
                              client_->config().endpoint + " — run the command again");
         } else {
           auto info = s3::parse_error(response.body);
@@ -142,7 +143,7 @@ class S3Storage final : public Storage {
         }
       } catch (const http::TransportError& e) {
         failure = std::make_exception_ptr(StorageError(
-            "S3: " + what + " in bucket \"" + client_->config().bucket + "\" at " +
+            "S3: " + what + " in bucket " + quote_name(client_->config().bucket) + " at " +
                 client_->config().endpoint + " failed: " + e.what() +
                 " — check storage.endpoint and the network",
             true));
