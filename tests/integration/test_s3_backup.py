@@ -23,15 +23,20 @@ PG_BIN = "/usr/lib/postgresql/15/bin"
 class S3BackupTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        cls.s3 = None
+        try:
+            cls._start()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def _start(cls):
         cls.tmp = tempfile.mkdtemp(prefix="bb-s3-backup-")
         cls.pg = PgCluster().__enter__()
-        try:
-            cls.s3 = S3Env(os.path.join(cls.tmp, "s3"), extra_buckets=[UNDERSCORE_BUCKET])
-            os.makedirs(cls.s3.tmpdir)
-            cls.s3.start()
-        except BaseException:
-            cls.pg.stop()
-            raise
+        cls.s3 = S3Env(os.path.join(cls.tmp, "s3"), extra_buckets=[UNDERSCORE_BUCKET])
+        os.makedirs(cls.s3.tmpdir)
+        cls.s3.start()
         cls.fidelity_db = 'Бухгалтерия "main" - 2024'
         cls.pg.create_db(cls.fidelity_db)
         fill_fidelity_db(cls.pg, cls.fidelity_db)
@@ -43,9 +48,12 @@ class S3BackupTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.s3.close()
-        cls.pg.stop()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+        if getattr(cls, "s3", None):
+            cls.s3.close()
+        if getattr(cls, "pg", None):
+            cls.pg.stop()
+        if getattr(cls, "tmp", None):
+            shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def config(self, name, prefix, bucket=None, databases=(), secret=None, endpoint=None, extra_storage=""):
         storage = self.s3.storage_toml(bucket=bucket, prefix=prefix, extra=extra_storage)

@@ -53,15 +53,20 @@ def manifest(db, bid, data_key, body):
 class RetentionS3Test(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        cls.s3 = None
+        try:
+            cls._start()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def _start(cls):
         cls.tmp = tempfile.mkdtemp(prefix="bb-s3-retention-")
         cls.pg = PgCluster().__enter__()
-        try:
-            cls.s3 = S3Env(os.path.join(cls.tmp, "s3"))
-            os.makedirs(cls.s3.tmpdir)
-            cls.s3.start()
-        except BaseException:
-            cls.pg.stop()
-            raise
+        cls.s3 = S3Env(os.path.join(cls.tmp, "s3"))
+        os.makedirs(cls.s3.tmpdir)
+        cls.s3.start()
         # A real pg_dump -Fc file (the old tool's format) for the legacy restore.
         cls.pg.create_db("legacy_src")
         cls.pg.psql("legacy_src", "create table invoices(id int primary key, total numeric, who text); "
@@ -70,9 +75,12 @@ class RetentionS3Test(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.s3.close()
-        cls.pg.stop()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+        if getattr(cls, "s3", None):
+            cls.s3.close()
+        if getattr(cls, "pg", None):
+            cls.pg.stop()
+        if getattr(cls, "tmp", None):
+            shutil.rmtree(cls.tmp, ignore_errors=True)
 
     # ---- helpers ----------------------------------------------------------------------
 
