@@ -9,6 +9,7 @@
 #include "commands/list.h"
 #include "commands/prune.h"
 #include "commands/restore.h"
+#include "commands/verify.h"
 #include "config/config.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   CLI::App app{"BackupBuddy: per-database PostgreSQL backups to S3 or a folder, restored into new archive databases"};
   app.set_version_flag("--version", std::string("backupbuddy ") + BACKUPBUDDY_VERSION);
   app.require_subcommand(1);
+  app.fallthrough();  // global options (-c, -v, -q) also after the command
   std::string config_path;
   bool verbose = false, quiet = false;
   app.add_option("-c,--config", config_path,
@@ -66,6 +68,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   restore->add_flag("--json", restore_opts.json, "print the result as JSON");
 
+  bb::VerifyOptions verify_opts;
+  auto* verify = app.add_subcommand("verify", "prove backups are intact (checksum, full dump parse) and restorable");
+  verify->add_option("databases", verify_opts.databases, "databases to verify (default: every database in storage)");
+  verify->add_flag("--all", verify_opts.every_backup, "every backup, not only the newest of each database");
+  verify->add_flag("--restore-test", verify_opts.restore_test,
+                   "also restore into a scratch database, compare row counts, drop it");
+  verify->add_flag("--json", verify_opts.json, "print the results as JSON");
+
   bool check_json = false;
   auto* check = app.add_subcommand("check", "check config, PostgreSQL, pg_dump and storage");
   check->add_flag("--json", check_json, "print as JSON");
@@ -85,6 +95,7 @@ int main(int argc, char** argv) {
     if (*prune) return bb::cmd_prune(config, prune_opts);
     if (*restore) return bb::cmd_restore(config, restore_opts);
     if (*check) return bb::cmd_check(config, check_json);
+    if (*verify) return bb::cmd_verify(config, verify_opts);
   } catch (const bb::Error& e) {
     bb::log::error(e.what());
     return e.exit_code();

@@ -15,6 +15,7 @@
 #include "catalog/manifest.h"
 #include "commands/prune.h"
 #include "pg/session.h"
+#include "state/state.h"
 #include "storage/storage.h"
 #include "stream/sha256.h"
 #include "stream/zstd.h"
@@ -235,7 +236,23 @@ int cmd_backup(const Config& config, const BackupOptions& options) {
   };
   // Retention runs for a database only right after its own backup in this run succeeded:
   // a failing database keeps every backup it has.
+  StateStore state(state_directory(config.backup.state_dir));
   auto finish = [&](BackupResult& r) {
+    try {
+      state.update(r.database, [&](DatabaseState& s) {
+        s.backup_at = format_iso_utc(std::chrono::system_clock::now());
+        s.backup_ok = r.ok;
+        s.backup_error = r.error;
+        s.backup_seconds = r.seconds;
+        if (r.ok) {
+          s.backup_id = r.id;
+          s.dump_bytes = r.dump_bytes;
+          s.stored_bytes = r.stored_bytes;
+        }
+      });
+    } catch (const std::exception& e) {
+      r.warnings.push_back(std::string("could not record the result in the state file: ") + e.what());
+    }
     if (r.ok && !options.no_prune) {
       try {
         PruneReport p = prune_database(config, *storage, r.database, false);

@@ -1,7 +1,6 @@
 // `backupbuddy restore`.
 #include "commands/restore.h"
 
-#include <openssl/rand.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -13,7 +12,9 @@
 
 #include "catalog/inventory.h"
 #include "catalog/manifest.h"
+#include "commands/backup_reader.h"
 #include "commands/common.h"
+#include "pg/scratch_database.h"
 #include "pg/session.h"
 #include "pg/tools.h"
 #include "storage/storage.h"
@@ -33,62 +34,11 @@ constexpr const char* kArchivePrefix = "backupbuddy-archive ";
 constexpr const char* kTempPrefix = "backupbuddy-restoring ";
 constexpr std::size_t kMaxIdentifierBytes = 63;  // NAMEDATALEN - 1
 
-std::string random_hex(int bytes) {
-  unsigned char buf[16];
-  RAND_bytes(buf, bytes);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < bytes; ++i) {
-    out += hex[buf[i] >> 4];
-    out += hex[buf[i] & 15];
-  }
-  return out;
-}
-
 std::string render_target(const std::string& tmpl, const std::string& db) {
   std::string out = tmpl;
   for (std::size_t pos = out.find("{db}"); pos != std::string::npos; pos = out.find("{db}", pos + db.size()))
     out.replace(pos, 4, db);
   return out;
-}
-
-// A database created for this restore; dropped unless handed over (RAII).
-class TempDatabase {
- public:
-  TempDatabase(PgSession& session, std::string name) : session_(session), name_(std::move(name)) {}
-  ~TempDatabase() {
-    if (name_.empty()) return;
-    try {
-      session_.exec("drop database if exists " + session_.quote_ident(name_) + " with (force)");
-      log::debug("dropped temporary database " + name_);
-    } catch (const std::exception& e) {
-      log::error("could not drop the temporary database " + quote_name(name_) + ": " + e.what() +
-                 " — drop it by hand (it holds an incomplete restore)");
-    }
-  }
-  void release() { name_.clear(); }
-  const std::string& name() const { return name_; }
-
- private:
-  PgSession& session_;
-  std::string name_;
-};
-
-void create_database(PgSession& s, const std::string& name, const Manifest* m) {
-  std::string base = "create database " + s.quote_ident(name) + " template template0";
-  if (m && !m->encoding.empty()) {
-    try {
-      std::string sql = base + " encoding " + s.quote_literal(m->encoding);
-      if (!m->collate.empty()) sql += " lc_collate " + s.quote_literal(m->collate);
-      if (!m->ctype.empty()) sql += " lc_ctype " + s.quote_literal(m->ctype);
-      s.exec(sql);
-      return;
-    } catch (const PgError& e) {
-      log::warn(std::string("cannot create the database with the source's encoding/locale (") + e.what() +
-                "); using this server's defaults");
-    }
-  }
-  s.exec(base);
 }
 
 struct ExistingDb {
@@ -131,69 +81,6 @@ void check_target(const Config& cfg, PgSession& s, const std::string& source, co
                          existing.marker->source + "\", not of " + quote_name(source) + " — choose another name with --into");
 }
 
-enum class Format { kUnknown, kZstd, kCustom };
-
-// What the stored object holds, from its first bytes: zstd (our layout) or a plain
-// pg_dump custom-format archive (the old Python tool's objects).
-Format sniff(std::string_view head, const BackupEntry& entry) {
-  static const std::string_view zstd_magic("\x28\xB5\x2F\xFD", 4);
-  if (head.size() >= 4 && head.substr(0, 4) == zstd_magic) return Format::kZstd;
-  if (head.size() >= 5 && head.substr(0, 5) == "PGDMP") return Format::kCustom;
-  throw OperationError("the stored object " + entry.data_key +
-                       " is neither zstd-compressed nor a pg_dump custom-format archive — it cannot be restored");
-}
-
-// Thrown through read_dump when the consumer of the dump (pg_restore, a file) failed,
-// so that its own reason is reported rather than "damaged".
-struct ConsumerFailed : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// Streams a stored object as a plain pg_dump archive into `out`: checks its SHA-256 and
-// size against the manifest (at the end: a mismatch throws, so the caller drops what it
-// built), decompresses zstd, passes legacy plain dumps through. Returns bytes fetched.
-std::uint64_t read_dump(Storage& storage, const BackupEntry& entry, const Manifest* m, const ByteSink& out,
-                        const ProgressCallback& progress_cb) {
-  Sha256 sha;
-  ZstdDecompressor decompressor;
-  Format format = Format::kUnknown;
-  std::uint64_t fetched = 0;
-  Progress progress("restore " + entry.db + " " + entry.id, m ? m->stored_bytes : entry.stored_bytes, progress_cb);
-  try {
-    storage.get_stream(entry.data_key, [&](const char* data, std::size_t n) {
-      throw_if_cancelled();
-      sha.update(data, n);
-      fetched += n;
-      if (format == Format::kUnknown) format = sniff(std::string_view(data, n), entry);
-      if (format == Format::kZstd) decompressor.write(data, n, out);
-      else out(data, n);
-      progress.update(fetched);
-    });
-    if (format == Format::kZstd) decompressor.finish();
-    if (fetched == 0) throw OperationError("the stored object " + entry.data_key + " is empty");
-  } catch (const CancelledError&) {
-    throw;
-  } catch (const ConsumerFailed&) {
-    throw;
-  } catch (const StorageError& e) {
-    throw OperationError(std::string("cannot read backup ") + entry.id + " of " + quote_name(entry.db) + ": " +
-                         e.what() + " — the archive was not created");
-  } catch (const std::exception& e) {
-    throw OperationError("backup " + entry.id + " of " + quote_name(entry.db) + " is damaged (" + e.what() +
-                         ") — the archive was not created; restore another backup (--backup ID)");
-  }
-  progress.finish();
-  if (m) {
-    std::string digest = sha.hex_digest();
-    if (fetched != m->stored_bytes || digest != m->sha256)
-      throw OperationError("backup " + entry.id + " of " + quote_name(entry.db) + " is damaged: the stored object " +
-                           entry.data_key + " has " + std::to_string(fetched) + " bytes with SHA-256 " + digest +
-                           ", but its manifest says " + std::to_string(m->stored_bytes) + " bytes with SHA-256 " +
-                           m->sha256 + " — the archive was not created; restore another backup (--backup ID)");
-  }
-  return fetched;
-}
-
 ProcessSpec pg_restore_spec(const Config& cfg, const PgTools& tools, const std::string& temp_db) {
   ProcessSpec spec;
   spec.program = tools.pg_restore;
@@ -228,7 +115,7 @@ std::uint64_t restore_streaming(const Config& cfg, Storage& storage, const Backu
                             throw ConsumerFailed(e.what());
                           }
                         },
-                        progress);
+                        progress, "restore " + entry.db + " " + entry.id);
   } catch (const ConsumerFailed&) {
     throw_restore_failed(restore);  // pg_restore stopped reading: its message says why
   } catch (...) {
@@ -291,7 +178,8 @@ std::uint64_t restore_parallel(const Config& cfg, Storage& storage, const Backup
   TempFile file(dir);
   std::uint64_t fetched;
   try {
-    fetched = read_dump(storage, entry, m, [&](const char* data, std::size_t n) { file.write(data, n); }, progress);
+    fetched = read_dump(storage, entry, m, [&](const char* data, std::size_t n) { file.write(data, n); }, progress,
+                        "download " + entry.db + " " + entry.id);
   } catch (const ConsumerFailed& e) {
     throw OperationError(e.what());
   }
@@ -339,12 +227,8 @@ RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreR
     throw OperationError("no backup of " + quote_name(db) + " " + what + " in " + storage.describe() +
                          " — run `backupbuddy list " + db + "` to see the backups there are");
   }
-  std::optional<Manifest> manifest;
-  if (!entry->legacy) {
-    manifest = manifest_from_json(storage.get(entry->manifest_key), entry->manifest_key);
-    if (manifest->database != db || manifest->data_key != entry->data_key)
-      throw OperationError("manifest " + entry->manifest_key + " describes another object (" + manifest->data_key +
-                           " of " + quote_name(manifest->database) + ") — the backup cannot be trusted");
+  std::optional<Manifest> manifest = load_manifest(storage, *entry);
+  if (manifest) {
     if (!manifest->encryption_recipients.empty())
       throw OperationError("backup " + entry->id + " of \"" + db +
                            "\" is encrypted; this BackupBuddy build cannot decrypt it yet");
@@ -358,8 +242,7 @@ RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreR
   PgTools tools = find_pg_tools(cfg.postgres, session.server_version_num() / 10000);
 
   // 3. Restore into a temporary database.
-  TempDatabase temp(session, "bb_restore_" + random_hex(6));
-  create_database(session, temp.name(), manifest ? &*manifest : nullptr);
+  ScratchDatabase temp(session, "bb_restore", manifest ? &*manifest : nullptr);
   ArchiveMarker marker{db, entry->id, format_iso_utc(std::chrono::system_clock::now())};
   nlohmann::ordered_json tmp_info{{"source", db}, {"backup", entry->id}, {"target", target}, {"pid", getpid()}};
   session.exec("comment on database " + session.quote_ident(temp.name()) + " is " +

@@ -1,0 +1,320 @@
+// `backupbuddy verify`.
+#include "commands/verify.h"
+
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "commands/backup_reader.h"
+#include "commands/common.h"
+#include "pg/scratch_database.h"
+#include "pg/session.h"
+#include "pg/tools.h"
+#include "state/state.h"
+#include "storage/storage.h"
+#include "util/lockfile.h"
+#include "util/error.h"
+#include "util/format.h"
+#include "util/log.h"
+#include "util/process.h"
+#include "util/signals.h"
+#include "util/timezone.h"
+
+namespace bb {
+namespace {
+
+constexpr std::size_t kHeadBytes = 64 * 1024;  // COPY headers are far shorter
+
+// A child process fed the dump on stdin whose stdout is read on a thread.
+class Reader {
+ public:
+  Reader(ProcessSpec spec, std::function<void(const char*, std::size_t)> on_output, bool may_stop_early)
+      : may_stop_early_(may_stop_early) {
+    spec.pipe_stdin = true;
+    spec.pipe_stdout = static_cast<bool>(on_output);
+    process_ = std::make_unique<Process>(Process::spawn(spec));
+    if (on_output)
+      thread_ = std::thread([this, on_output] {
+        std::vector<char> buf(1 << 16);
+        while (std::size_t n = process_->read_stdout(buf.data(), buf.size())) on_output(buf.data(), n);
+      });
+  }
+  ~Reader() {
+    if (process_) process_->terminate();
+    if (thread_.joinable()) thread_.join();
+  }
+  // Passes a chunk on; a child that may stop early (pg_restore --list) is let go.
+  void write(const char* data, std::size_t n) {
+    if (stopped_) return;
+    try {
+      process_->write_stdin(data, n);
+    } catch (const OperationError& e) {
+      stopped_ = true;
+      if (!may_stop_early_) throw ConsumerFailed(process_->program() + " stopped reading: " + e.what());
+    }
+  }
+  // Ends input and waits; returns the exit code.
+  int finish() {
+    process_->close_stdin();
+    int code = process_->wait();
+    if (thread_.joinable()) thread_.join();
+    return code;
+  }
+  std::string error_text() const {
+    std::string t = log::mask_secrets(process_->stderr_text());
+    while (!t.empty() && t.back() == '\n') t.pop_back();
+    return t.empty() ? "no message" : t;
+  }
+
+ private:
+  std::unique_ptr<Process> process_;
+  std::thread thread_;
+  bool may_stop_early_;
+  bool stopped_ = false;
+};
+
+std::string unquote_ident(const std::string& text, std::size_t& pos, bool& ok) {
+  std::string out;
+  ok = false;
+  if (pos < text.size() && text[pos] == '"') {
+    for (++pos; pos < text.size(); ++pos) {
+      if (text[pos] == '"') {
+        if (pos + 1 < text.size() && text[pos + 1] == '"') {
+          out += '"';
+          ++pos;
+        } else {
+          ++pos;
+          ok = true;
+          return out;
+        }
+      } else {
+        out += text[pos];
+      }
+    }
+    return out;
+  }
+  while (pos < text.size() && text[pos] != '.' && text[pos] != ' ') out += text[pos++];
+  ok = !out.empty();
+  return out;
+}
+
+RowCounts count_rows_in(PgSession& s) {
+  RowCounts out;
+  auto tables = s.query(
+      "select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+      "where c.relkind = 'r' and n.nspname not in ('pg_catalog', 'information_schema') "
+      "and n.nspname not like 'pg\\_toast%' order by 1, 2");
+  for (const auto& t : tables) {
+    std::string q = s.quote_ident(*t[0]) + "." + s.quote_ident(*t[1]);
+    out[{*t[0], *t[1]}] = std::stoull(s.scalar("select count(*) from " + q).value_or("0"));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::pair<std::string, std::string>> parse_copy_header(const std::string& line) {
+  const std::string prefix = "COPY ";
+  if (line.rfind(prefix, 0) != 0) return std::nullopt;
+  if (line.find(" FROM stdin;") == std::string::npos) return std::nullopt;
+  std::size_t pos = prefix.size();
+  bool ok = false;
+  std::string schema = unquote_ident(line, pos, ok);
+  if (!ok || pos >= line.size() || line[pos] != '.') return std::nullopt;
+  ++pos;
+  std::string table = unquote_ident(line, pos, ok);
+  if (!ok) return std::nullopt;
+  return std::make_pair(schema, table);
+}
+
+void CopyRowCounter::feed(const char* data, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    char c = data[i];
+    if (c == '\n') {
+      end_of_line();
+      continue;
+    }
+    if (line_length_ < kHeadBytes) head_ += c;
+    ++line_length_;
+  }
+}
+
+void CopyRowCounter::end_of_line() {
+  if (in_copy_) {
+    if (line_length_ == 2 && head_ == "\\.") in_copy_ = false;
+    else ++counts_[table_];
+  } else if (auto t = parse_copy_header(head_)) {
+    in_copy_ = true;
+    table_ = *t;
+    counts_.emplace(table_, 0);
+  }
+  head_.clear();
+  line_length_ = 0;
+}
+
+VerifyResult verify_backup(const Config& config, Storage& storage, const BackupEntry& entry, bool restore_test,
+                           const ProgressCallback& progress) {
+  VerifyResult r;
+  r.database = entry.db;
+  r.id = entry.id;
+  r.stored_bytes = entry.stored_bytes;
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    std::optional<Manifest> m = load_manifest(storage, entry);
+    if (m && entry.stored_bytes != m->stored_bytes)
+      throw OperationError("the stored object " + entry.data_key + " has " + std::to_string(entry.stored_bytes) +
+                           " bytes but its manifest says " + std::to_string(m->stored_bytes) + " — it is damaged");
+    PgSession session = PgSession::connect(config.postgres, config.postgres.maintenance_db);
+    PgTools tools = find_pg_tools(config.postgres, session.server_version_num() / 10000);
+    std::optional<ScratchDatabase> scratch;
+    if (restore_test) scratch.emplace(session, "bb_verify", m ? &*m : nullptr);
+
+    std::string toc;
+    CopyRowCounter counter;
+    std::uint64_t dump_bytes = 0;
+    {
+      Reader list({tools.pg_restore, {"--list", "--format=custom"}}, [&](const char* d, std::size_t n) { toc.append(d, n); },
+                  true);
+      Reader parse({tools.pg_restore, {"--format=custom", "--file=-"}},
+                   [&](const char* d, std::size_t n) { counter.feed(d, n); }, false);
+      std::optional<Reader> restore;
+      if (scratch) {
+        ProcessSpec spec{tools.pg_restore, {"--format=custom", "--exit-on-error", "--no-password",
+                                            "--dbname=" + scratch->name()}};
+        if (config.restore.no_owner || config.restore.owner) spec.args.push_back("--no-owner");
+        if (config.restore.owner) spec.args.push_back("--role=" + *config.restore.owner);
+        spec.env_set = pg_child_env(config.postgres, scratch->name());
+        restore.emplace(spec, nullptr, false);
+      }
+      try {
+        read_dump(storage, entry, m ? &*m : nullptr,
+                  [&](const char* d, std::size_t n) {
+                    dump_bytes += n;
+                    list.write(d, n);
+                    parse.write(d, n);
+                    if (restore) restore->write(d, n);
+                  },
+                  progress, "verify " + entry.db + " " + entry.id);
+      } catch (const ConsumerFailed&) {
+        // A pg_restore stopped reading: its own message below says why.
+      }
+      int list_code = list.finish();
+      int parse_code = parse.finish();
+      if (list_code != 0)
+        throw OperationError("the dump's table of contents is unreadable (pg_restore --list: " + list.error_text() + ")");
+      if (parse_code != 0)
+        throw OperationError("the dump is incomplete or damaged (pg_restore: " + parse.error_text() + ")");
+      if (restore && restore->finish() != 0)
+        throw OperationError("the restore test failed (pg_restore: " + restore->error_text() + ")");
+    }
+    if (!counter.complete()) throw OperationError("the dump ends inside a table's data — it is truncated");
+    if (m && dump_bytes != m->dump_bytes)
+      throw OperationError("the dump has " + std::to_string(dump_bytes) + " bytes but the manifest recorded " +
+                           std::to_string(m->dump_bytes));
+    for (std::size_t pos = 0; pos < toc.size();) {
+      std::size_t end = toc.find('\n', pos);
+      if (end == std::string::npos) end = toc.size();
+      if (end > pos && toc[pos] != ';') ++r.toc_entries;
+      pos = end + 1;
+    }
+    r.dump_bytes = dump_bytes;
+    r.tables = counter.counts().size();
+    // An empty database dumps an empty table of contents; a database that had tables must not.
+    if (m && m->table_count > 0 && r.tables == 0)
+      throw OperationError("the dump holds no table data, but the database had " + std::to_string(m->table_count) +
+                           " tables when it was backed up");
+    for (const auto& [table, rows] : counter.counts()) r.rows += rows;
+    if (scratch) {
+      PgSession in_scratch = PgSession::connect(config.postgres, scratch->name());
+      RowCounts restored = count_rows_in(in_scratch);
+      for (const auto& [table, rows] : counter.counts()) {
+        auto it = restored.find(table);
+        std::string name = quote_name(table.first) + "." + quote_name(table.second);
+        if (it == restored.end())
+          throw OperationError("the restore test lost table " + name + " (" + std::to_string(rows) + " rows in the dump)");
+        if (it->second != rows)
+          throw OperationError("the restore test found " + std::to_string(it->second) + " rows in " + name +
+                               " but the dump holds " + std::to_string(rows));
+      }
+      r.restore_tested = true;
+    }
+    r.ok = true;
+  } catch (const CancelledError&) {
+    throw;
+  } catch (const std::exception& e) {
+    r.ok = false;
+    r.error = log::mask_secrets(e.what());
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+int cmd_verify(const Config& config, const VerifyOptions& options) {
+  std::unique_ptr<Storage> storage = make_storage(config.storage);
+  std::vector<std::string> dbs = options.databases;
+  if (dbs.empty()) {
+    Inventory inv = build_inventory(storage->list(""), config.storage.legacy);
+    for (const auto& [db, list] : inv.backups) dbs.push_back(db);
+  }
+  std::vector<VerifyResult> results;
+  for (const auto& db : dbs) {
+    std::vector<BackupEntry> backups = list_database_backups(config, *storage, db);
+    if (backups.empty()) {
+      VerifyResult r;
+      r.database = db;
+      r.error = "no backups of " + quote_name(db) + " in " + storage->describe();
+      results.push_back(r);
+      log::error(r.error);
+      continue;
+    }
+    std::size_t count = options.every_backup ? backups.size() : 1;
+    for (std::size_t i = 0; i < count; ++i) {
+      VerifyResult r = verify_backup(config, *storage, backups[i], options.restore_test);
+      if (i == 0) {  // the state tracks the newest backup's verification
+        try {
+          StateStore(state_directory(config.backup.state_dir)).update(db, [&](DatabaseState& s) {
+            s.verified_at = format_iso_utc(std::chrono::system_clock::now());
+            s.verify_ok = r.ok;
+            s.verified_id = r.id;
+            s.restore_tested = r.restore_tested;
+            s.verify_error = r.error;
+          });
+        } catch (const std::exception& e) {
+          log::warn(std::string("could not record the verification in the state file: ") + e.what());
+        }
+      }
+      if (r.ok)
+        log::info("ok: " + quote_name(db) + " backup " + r.id + ": " + std::to_string(r.tables) + " tables, " +
+                  std::to_string(r.rows) + " rows" + (r.restore_tested ? ", restore test passed" : ""));
+      else
+        log::error(quote_name(db) + " backup " + r.id + " FAILED verification: " + r.error);
+      results.push_back(r);
+    }
+  }
+  int failed = 0;
+  for (const auto& r : results) failed += r.ok ? 0 : 1;
+  if (options.json) {
+    nlohmann::ordered_json j;
+    j["results"] = nlohmann::ordered_json::array();
+    for (const auto& r : results)
+      j["results"].push_back({{"database", r.database}, {"id", r.id}, {"ok", r.ok},
+                              {"error", r.ok ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.error)},
+                              {"stored_bytes", r.stored_bytes}, {"dump_bytes", r.dump_bytes},
+                              {"toc_entries", r.toc_entries}, {"tables", r.tables}, {"rows", r.rows},
+                              {"restore_tested", r.restore_tested}, {"seconds", r.seconds}});
+    std::cout << j.dump(2) << std::endl;
+  } else {
+    TextTable table({"DATABASE", "BACKUP", "RESULT", "DUMP", "TABLES", "ROWS", "RESTORE TEST", "TIME"});
+    for (const auto& r : results)
+      table.add({r.database, r.id.empty() ? "-" : r.id, r.ok ? "ok" : "FAILED", r.ok ? human_bytes(r.dump_bytes) : "-",
+                 r.ok ? std::to_string(r.tables) : "-", r.ok ? std::to_string(r.rows) : "-",
+                 r.restore_tested ? "passed" : (options.restore_test ? "-" : "not asked"), human_seconds(r.seconds)});
+    std::cout << table.render();
+    std::cout << (failed == 0 ? "every checked backup is intact" + std::string(options.restore_test ? " and restorable\n" : "\n")
+                              : std::to_string(failed) + " backup(s) FAILED verification — see the errors above\n");
+  }
+  return failed == 0 ? kExitOk : kExitFailed;
+}
+
+}  // namespace bb
