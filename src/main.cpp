@@ -6,6 +6,7 @@
 
 #include "commands/backup.h"
 #include "commands/check.h"
+#include "commands/keygen.h"
 #include "commands/list.h"
 #include "commands/prune.h"
 #include "commands/restore.h"
@@ -76,6 +77,10 @@ int main(int argc, char** argv) {
                    "also restore into a scratch database, compare row counts, drop it");
   verify->add_flag("--json", verify_opts.json, "print the results as JSON");
 
+  std::string keygen_output = "backupbuddy-age.key";
+  auto* keygen = app.add_subcommand("keygen", "create an age key pair for [encryption]; prints the public key");
+  keygen->add_option("-o,--output", keygen_output, "where to write the private key (never overwritten)");
+
   bool check_json = false;
   auto* check = app.add_subcommand("check", "check config, PostgreSQL, pg_dump and storage");
   check->add_flag("--json", check_json, "print as JSON");
@@ -89,6 +94,7 @@ int main(int argc, char** argv) {
   bb::log::set_level(verbose ? bb::log::Level::kDebug : quiet ? bb::log::Level::kWarn : bb::log::Level::kInfo);
   bb::install_signal_handlers();
   try {
+    if (*keygen) return bb::cmd_keygen(keygen_output);
     bb::Config config = load(config_path);
     if (*backup) return bb::cmd_backup(config, backup_opts);
     if (*list) return bb::cmd_list(config, list_opts);

@@ -13,7 +13,10 @@
 
 #include "catalog/keys.h"
 #include "catalog/manifest.h"
+#include "commands/backup_reader.h"
+#include "crypto/age.h"
 #include "commands/prune.h"
+#include "commands/verify.h"
 #include "pg/session.h"
 #include "state/state.h"
 #include "storage/storage.h"
@@ -49,7 +52,9 @@ std::string fresh_backup_id(Storage& storage, const std::string& db, TimePoint& 
   for (;;) {
     started = std::chrono::system_clock::now();
     std::string id = format_backup_id(started);
-    if (!storage.head(manifest_key(db, id)) && !storage.head(data_key(db, id, false))) return id;
+    if (!storage.head(manifest_key(db, id)) && !storage.head(data_key(db, id, false)) &&
+        !storage.head(data_key(db, id, true)))
+      return id;
     std::this_thread::sleep_for(std::chrono::milliseconds(1000 - (std::chrono::duration_cast<std::chrono::milliseconds>(
                                                                      started.time_since_epoch()).count() % 1000)));
   }
@@ -82,6 +87,13 @@ DbFacts database_facts(BackupContext& ctx, const std::string& db) {
   return f;
 }
 
+// The age encryptor of [encryption], or nullopt when backups are not encrypted.
+std::optional<AgeEncryptor> make_encryptor(const EncryptionConfig& e) {
+  if (!e.recipients.empty()) return AgeEncryptor::to_recipients(e.recipients);
+  if (e.passphrase_file) return AgeEncryptor::with_passphrase(load_decryption_keys(e).passphrase.value());
+  return std::nullopt;
+}
+
 void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, Manifest& m,
               const ProgressCallback& progress_cb) {
   const Config& cfg = ctx.config;
@@ -96,10 +108,16 @@ void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, M
   std::unique_ptr<ObjectWriter> writer = ctx.storage.open_writer(m.data_key, facts.size);
   ZstdCompressor compressor(cfg.backup.compression_level, cfg.backup.compression_threads);
   Sha256 sha;
+  std::uint64_t stored = 0;
   ByteSink to_storage = [&](const char* data, std::size_t n) {
     sha.update(data, n);
+    stored += n;
     writer->write(data, n);
   };
+  // pg_dump -> zstd -> [age] -> SHA-256 -> storage
+  std::optional<AgeEncryptor> encryptor = make_encryptor(cfg.encryption);
+  ByteSink to_encryptor = [&](const char* data, std::size_t n) { encryptor->write(data, n, to_storage); };
+  const ByteSink& after_compression = encryptor ? to_encryptor : to_storage;
   Progress progress("backup " + db, facts.size, progress_cb);
   std::vector<char> buf(kReadChunk);
   std::uint64_t dumped = 0;
@@ -116,10 +134,11 @@ void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, M
     if (n == 0) break;
     if (head.size() < 5) head.append(buf.data(), std::min<std::size_t>(n, 5 - head.size()));
     dumped += n;
-    compressor.write(buf.data(), n, to_storage);
-    progress.update(dumped, human_bytes(compressor.bytes_out()) + " stored");
+    compressor.write(buf.data(), n, after_compression);
+    progress.update(dumped, human_bytes(stored) + " stored");
   }
-  compressor.finish(to_storage);
+  compressor.finish(after_compression);
+  if (encryptor) encryptor->finish(to_storage);
   progress.finish();
   int code = dump.wait();
   if (code != 0) {
@@ -133,7 +152,7 @@ void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, M
                          " — nothing was stored; check the server log");
   writer->commit();
   m.dump_bytes = dumped;
-  m.stored_bytes = compressor.bytes_out();
+  m.stored_bytes = stored;
   m.sha256 = sha.hex_digest();
 }
 
@@ -150,7 +169,11 @@ BackupResult backup_database(BackupContext& ctx, const std::string& db, const Pr
     m.database = db;
     m.id = fresh_backup_id(ctx.storage, db, m.started_at);
     t0 = std::chrono::steady_clock::now();  // the wait for a free id is not the backup's time
-    m.data_key = data_key(db, m.id, false);
+    const EncryptionConfig& enc = ctx.config.encryption;
+    bool encrypted = !enc.recipients.empty() || enc.passphrase_file.has_value();
+    m.data_key = data_key(db, m.id, encrypted);
+    if (!enc.recipients.empty()) m.encryption_recipients = enc.recipients;
+    else if (encrypted) m.encryption_recipients = {"scrypt"};  // passphrase: no public key to record
     m.server_version = ctx.session.server_version();
     m.pg_dump_version = ctx.tools.pg_dump_version;
     m.compression_level = ctx.config.backup.compression_level;
@@ -175,6 +198,8 @@ BackupResult backup_database(BackupContext& ctx, const std::string& db, const Pr
     }
     r.ok = true;
     r.id = m.id;
+    r.data_key = m.data_key;
+    r.encrypted = !m.encryption_recipients.empty();
     r.dump_bytes = m.dump_bytes;
     r.stored_bytes = m.stored_bytes;
     if (facts.tables == 0) r.warnings.push_back("database " + quote_name(db) + " has no tables");
@@ -186,6 +211,62 @@ BackupResult backup_database(BackupContext& ctx, const std::string& db, const Pr
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
+}
+
+void after_backup(const Config& config, Storage& storage, BackupResult& r, bool prune) {
+  // 1. verify_after_backup: a backup that does not verify counts as failed (and so is
+  //    not a reason to prune older ones).
+  if (r.ok && config.backup.verify_after_backup != "none") {
+    BackupEntry entry{r.database, r.id, parse_backup_id(r.id).value_or(TimePoint{}), false, r.encrypted,
+                      r.data_key, manifest_key(r.database, r.id), r.stored_bytes};
+    VerifyResult v = verify_backup(config, storage, entry, config.backup.verify_after_backup == "restore");
+    r.verified = v.ok;
+    if (!v.ok) {
+      r.ok = false;
+      r.error = "the backup was stored but failed verification: " + v.error;
+    }
+    try {
+      StateStore(state_directory(config.backup.state_dir)).update(r.database, [&](DatabaseState& s) {
+        s.verified_at = format_iso_utc(std::chrono::system_clock::now());
+        s.verify_ok = v.ok;
+        s.verified_id = v.id;
+        s.restore_tested = v.restore_tested;
+        s.verify_error = v.error;
+      });
+    } catch (const std::exception& e) {
+      r.warnings.push_back(std::string("could not record the verification in the state file: ") + e.what());
+    }
+  }
+  // 2. The state file: the last run of this database.
+  try {
+    StateStore(state_directory(config.backup.state_dir)).update(r.database, [&](DatabaseState& s) {
+      s.backup_at = format_iso_utc(std::chrono::system_clock::now());
+      s.backup_ok = r.ok;
+      s.backup_error = r.error;
+      s.backup_seconds = r.seconds;
+      if (r.ok) {
+        s.backup_id = r.id;
+        s.dump_bytes = r.dump_bytes;
+        s.stored_bytes = r.stored_bytes;
+      }
+    });
+  } catch (const std::exception& e) {
+    r.warnings.push_back(std::string("could not record the result in the state file: ") + e.what());
+  }
+  // 3. Retention, only right after this database's own backup succeeded.
+  if (r.ok && prune) {
+    try {
+      PruneReport p = prune_database(config, storage, r.database, false);
+      std::size_t n = p.plan.drop().size();
+      if (n > 0 || p.orphans_removed > 0)
+        log::info("pruned " + quote_name(r.database) + ": deleted " + std::to_string(n) + " old backup(s), kept " +
+                  std::to_string(p.plan.keep().size()) +
+                  (p.orphans_removed ? ", removed " + std::to_string(p.orphans_removed) + " orphan object(s)" : ""));
+    } catch (const std::exception& e) {
+      r.warnings.push_back("pruning " + quote_name(r.database) + " failed: " + log::mask_secrets(e.what()) +
+                           " — old backups were kept; run `backupbuddy prune` after fixing the cause");
+    }
+  }
 }
 
 std::vector<std::string> databases_to_back_up(const Config& config, PgSession& session,
@@ -236,36 +317,8 @@ int cmd_backup(const Config& config, const BackupOptions& options) {
   };
   // Retention runs for a database only right after its own backup in this run succeeded:
   // a failing database keeps every backup it has.
-  StateStore state(state_directory(config.backup.state_dir));
   auto finish = [&](BackupResult& r) {
-    try {
-      state.update(r.database, [&](DatabaseState& s) {
-        s.backup_at = format_iso_utc(std::chrono::system_clock::now());
-        s.backup_ok = r.ok;
-        s.backup_error = r.error;
-        s.backup_seconds = r.seconds;
-        if (r.ok) {
-          s.backup_id = r.id;
-          s.dump_bytes = r.dump_bytes;
-          s.stored_bytes = r.stored_bytes;
-        }
-      });
-    } catch (const std::exception& e) {
-      r.warnings.push_back(std::string("could not record the result in the state file: ") + e.what());
-    }
-    if (r.ok && !options.no_prune) {
-      try {
-        PruneReport p = prune_database(config, *storage, r.database, false);
-        std::size_t n = p.plan.drop().size();
-        if (n > 0 || p.orphans_removed > 0)
-          log::info("pruned " + quote_name(r.database) + ": deleted " + std::to_string(n) + " old backup(s), kept " +
-                    std::to_string(p.plan.keep().size()) +
-                    (p.orphans_removed ? ", removed " + std::to_string(p.orphans_removed) + " orphan object(s)" : ""));
-      } catch (const std::exception& e) {
-        r.warnings.push_back("pruning " + quote_name(r.database) + " failed: " + log::mask_secrets(e.what()) +
-                             " — old backups were kept; run `backupbuddy prune` after fixing the cause");
-      }
-    }
+    after_backup(config, *storage, r, !options.no_prune);
     report(r);
   };
   int workers = std::min<int>(config.backup.parallel, static_cast<int>(dbs.size()));
@@ -310,6 +363,7 @@ int cmd_backup(const Config& config, const BackupOptions& options) {
                               {"stored_bytes", r.stored_bytes},
                               {"seconds", r.seconds},
                               {"error", r.ok ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.error)},
+                              {"verified", r.verified},
                               {"warnings", r.warnings}});
     }
     std::cout << j.dump(2) << std::endl;

@@ -20,6 +20,9 @@ struct BackupResult {
   std::string database;
   bool ok = false;
   std::string id;  // backup id when ok
+  std::string data_key;
+  bool encrypted = false;
+  bool verified = false;  // verify_after_backup passed
   std::uint64_t dump_bytes = 0;
   std::uint64_t stored_bytes = 0;
   double seconds = 0;
@@ -37,6 +40,11 @@ struct BackupContext {
 
 // Backs up one database; never throws for a failure of that database (it is in the result).
 BackupResult backup_database(BackupContext& ctx, const std::string& database, const ProgressCallback& progress = {});
+
+// What follows each database's backup in every kind of run (CLI, scheduler, bot):
+// verify_after_backup (a failed verification turns the result into a failure), the
+// state file, then retention when `prune` and the backup (still) counts as good.
+void after_backup(const Config& config, Storage& storage, BackupResult& result, bool prune);
 
 // Which databases a run covers: the named ones; or with all=true (or [backup]
 // all_databases) every non-template database minus [backup] exclude; else [[databases]].

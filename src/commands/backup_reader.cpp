@@ -1,50 +1,144 @@
 // Reading stored backups back.
 #include "commands/backup_reader.h"
 
+#include <fstream>
+#include <sstream>
+
 #include "stream/sha256.h"
 #include "stream/zstd.h"
 #include "util/error.h"
 #include "util/format.h"
+#include "util/log.h"
 #include "util/signals.h"
 
 namespace bb {
 namespace {
 
-enum class Format { kUnknown, kZstd, kCustom };
+constexpr std::string_view kAgeMagic = "age-encryption.org/v1\n";
+constexpr std::string_view kZstdMagic("\x28\xB5\x2F\xFD", 4);
+constexpr std::string_view kCustomMagic = "PGDMP";
 
-// What the stored object holds, from its first bytes: zstd (our layout) or a plain
-// pg_dump custom-format archive (the old Python tool's objects).
-Format sniff(std::string_view head, const BackupEntry& entry) {
-  static const std::string_view zstd_magic("\x28\xB5\x2F\xFD", 4);
-  if (head.size() >= 4 && head.substr(0, 4) == zstd_magic) return Format::kZstd;
-  if (head.size() >= 5 && head.substr(0, 5) == "PGDMP") return Format::kCustom;
-  throw OperationError("the stored object " + entry.data_key +
-                       " is neither zstd-compressed nor a pg_dump custom-format archive — it cannot be restored");
+// Thrown from a sink to stop a download early (the header check needs only the start).
+struct EnoughBytes {};
+
+std::string read_file(const std::string& path, const std::string& key) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(key + ": cannot read " + path + " — check the path and its permissions");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
 }
 
-// Streams a stored object as a plain pg_dump archive into `out`: checks its SHA-256 and
-// size against the manifest (at the end: a mismatch throws, so the caller drops what it
-// built), decompresses zstd, passes legacy plain dumps through. Returns bytes fetched.
+AgeDecryptor make_decryptor(const DecryptionKeys& keys, const BackupEntry& entry) {
+  if (!keys.identities.empty()) return AgeDecryptor::with_identities(keys.identities);
+  if (keys.passphrase) return AgeDecryptor::with_passphrase(*keys.passphrase);
+  throw OperationError("backup " + entry.id + " of " + quote_name(entry.db) +
+                       " is encrypted, but no key is configured — set [encryption] identity_file (or passphrase_file) "
+                       "to the key it was encrypted for");
+}
+
+// The plain archive inside a (decrypted) stream: zstd-compressed, or a custom-format
+// dump as the old Python tool stored it. Decided from the first bytes.
+class Unpacker {
+ public:
+  Unpacker(const BackupEntry& entry, const ByteSink& out) : entry_(entry), out_(out) {}
+  void write(const char* data, std::size_t n) {
+    if (n == 0) return;
+    if (!decided_) {
+      std::string_view head(data, n);
+      if (head.substr(0, kZstdMagic.size()) == kZstdMagic) zstd_ = true;
+      else if (head.substr(0, kCustomMagic.size()) != kCustomMagic)
+        throw OperationError("the stored object " + entry_.data_key +
+                             " is neither zstd-compressed nor a pg_dump custom-format archive");
+      decided_ = true;
+    }
+    if (zstd_) decompressor_.write(data, n, out_);
+    else out_(data, n);
+  }
+  void finish() {
+    if (!decided_) throw OperationError("the stored object " + entry_.data_key + " holds no data");
+    if (zstd_) decompressor_.finish();
+  }
+
+ private:
+  const BackupEntry& entry_;
+  const ByteSink& out_;
+  bool decided_ = false;
+  bool zstd_ = false;
+  ZstdDecompressor decompressor_;
+};
+
 }  // namespace
 
-std::uint64_t read_dump(Storage& storage, const BackupEntry& entry, const Manifest* m, const ByteSink& out,
-                        const ProgressCallback& progress_cb, const std::string& label) {
+DecryptionKeys load_decryption_keys(const EncryptionConfig& config) {
+  DecryptionKeys keys;
+  if (config.identity_file)
+    keys.identities = age_parse_identity_file(read_file(*config.identity_file, "encryption.identity_file"),
+                                              *config.identity_file);
+  if (config.passphrase_file) {
+    std::string p = read_file(*config.passphrase_file, "encryption.passphrase_file");
+    while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
+    if (p.empty()) throw ConfigError("encryption.passphrase_file " + *config.passphrase_file + " is empty");
+    log::register_secret(p);
+    keys.passphrase = p;
+  }
+  return keys;
+}
+
+void check_can_decrypt(Storage& storage, const BackupEntry& entry, const DecryptionKeys& keys) {
+  std::string head;
+  try {
+    storage.get_stream(entry.data_key, [&](const char* data, std::size_t n) {
+      head.append(data, n);
+      if (head.size() >= 64 * 1024) throw EnoughBytes{};
+    });
+  } catch (const EnoughBytes&) {
+  }
+  if (head.rfind(kAgeMagic, 0) != 0) return;  // not encrypted
+  AgeDecryptor probe = make_decryptor(keys, entry);
+  try {
+    std::size_t used = probe.write_header(head.data(), head.size());
+    if (!probe.header_done() || used == 0)
+      throw OperationError("age: the header of " + entry.data_key + " is incomplete");
+  } catch (const OperationError& e) {
+    throw OperationError("cannot decrypt backup " + entry.id + " of " + quote_name(entry.db) + ": " + e.what());
+  }
+}
+
+std::uint64_t read_dump(Storage& storage, const BackupEntry& entry, const Manifest* m, const DecryptionKeys& keys,
+                        const ByteSink& out, const ProgressCallback& progress_cb, const std::string& label) {
   Sha256 sha;
-  ZstdDecompressor decompressor;
-  Format format = Format::kUnknown;
+  Unpacker unpack(entry, out);
+  ByteSink to_unpack = [&](const char* data, std::size_t n) { unpack.write(data, n); };
+  std::optional<AgeDecryptor> decryptor;
+  bool decided = false;
   std::uint64_t fetched = 0;
+  std::string head;  // the first bytes, until the format is known
   Progress progress(label, m ? m->stored_bytes : entry.stored_bytes, progress_cb);
+  auto feed = [&](const char* data, std::size_t n) {
+    if (decryptor) decryptor->write(data, n, to_unpack);
+    else unpack.write(data, n);
+  };
   try {
     storage.get_stream(entry.data_key, [&](const char* data, std::size_t n) {
       throw_if_cancelled();
       sha.update(data, n);
       fetched += n;
-      if (format == Format::kUnknown) format = sniff(std::string_view(data, n), entry);
-      if (format == Format::kZstd) decompressor.write(data, n, out);
-      else out(data, n);
       progress.update(fetched);
+      if (!decided) {
+        head.append(data, n);
+        if (head.size() < kAgeMagic.size()) return;
+        if (head.rfind(kAgeMagic, 0) == 0) decryptor.emplace(make_decryptor(keys, entry));
+        decided = true;
+        feed(head.data(), head.size());
+        head.clear();
+        return;
+      }
+      feed(data, n);
     });
-    if (format == Format::kZstd) decompressor.finish();
+    if (!decided && !head.empty()) feed(head.data(), head.size());
+    if (decryptor) decryptor->finish(to_unpack);
+    unpack.finish();
     if (fetched == 0) throw OperationError("the stored object " + entry.data_key + " is empty");
   } catch (const CancelledError&) {
     throw;
@@ -54,8 +148,8 @@ std::uint64_t read_dump(Storage& storage, const BackupEntry& entry, const Manife
     throw OperationError(std::string("cannot read backup ") + entry.id + " of " + quote_name(entry.db) + ": " +
                          e.what());
   } catch (const std::exception& e) {
-    throw OperationError("backup " + entry.id + " of " + quote_name(entry.db) + " is damaged (" + e.what() +
-                         ") — the archive was not created; restore another backup (--backup ID)");
+    throw OperationError("backup " + entry.id + " of " + quote_name(entry.db) + " is damaged or cannot be decrypted (" +
+                         e.what() + ") — restore another backup (--backup ID)");
   }
   progress.finish();
   if (m) {
@@ -68,7 +162,6 @@ std::uint64_t read_dump(Storage& storage, const BackupEntry& entry, const Manife
   }
   return fetched;
 }
-
 
 std::optional<Manifest> load_manifest(Storage& storage, const BackupEntry& entry) {
   if (entry.legacy) return std::nullopt;

@@ -101,13 +101,14 @@ ProcessSpec pg_restore_spec(const Config& cfg, const PgTools& tools, const std::
 
 // jobs = 1: the dump flows straight into pg_restore's stdin (no disk use).
 std::uint64_t restore_streaming(const Config& cfg, Storage& storage, const BackupEntry& entry, const Manifest* m,
+                                const DecryptionKeys& keys,
                                 const PgTools& tools, const std::string& temp_db, const ProgressCallback& progress) {
   ProcessSpec spec = pg_restore_spec(cfg, tools, temp_db);
   spec.pipe_stdin = true;
   Process restore = Process::spawn(spec);
   std::uint64_t fetched;
   try {
-    fetched = read_dump(storage, entry, m,
+    fetched = read_dump(storage, entry, m, keys,
                         [&](const char* data, std::size_t n) {
                           try {
                             restore.write_stdin(data, n);
@@ -161,6 +162,7 @@ class TempFile {
 // jobs > 1: pg_restore -j needs a seekable file, so the verified dump goes to a private
 // temporary file first (TMPDIR, mode 0600, removed afterwards).
 std::uint64_t restore_parallel(const Config& cfg, Storage& storage, const BackupEntry& entry, const Manifest* m,
+                               const DecryptionKeys& keys,
                                const PgTools& tools, const std::string& temp_db, int jobs,
                                const ProgressCallback& progress) {
   const char* tmpdir = std::getenv("TMPDIR");
@@ -178,7 +180,7 @@ std::uint64_t restore_parallel(const Config& cfg, Storage& storage, const Backup
   TempFile file(dir);
   std::uint64_t fetched;
   try {
-    fetched = read_dump(storage, entry, m, [&](const char* data, std::size_t n) { file.write(data, n); }, progress,
+    fetched = read_dump(storage, entry, m, keys, [&](const char* data, std::size_t n) { file.write(data, n); }, progress,
                         "download " + entry.db + " " + entry.id);
   } catch (const ConsumerFailed& e) {
     throw OperationError(e.what());
@@ -228,11 +230,10 @@ RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreR
                          " — run `backupbuddy list " + db + "` to see the backups there are");
   }
   std::optional<Manifest> manifest = load_manifest(storage, *entry);
-  if (manifest) {
-    if (!manifest->encryption_recipients.empty())
-      throw OperationError("backup " + entry->id + " of \"" + db +
-                           "\" is encrypted; this BackupBuddy build cannot decrypt it yet");
-  }
+  // An encrypted backup we cannot decrypt is refused before any database is created.
+  DecryptionKeys keys = load_decryption_keys(cfg.encryption);
+  if (entry->encrypted || (manifest && !manifest->encryption_recipients.empty()))
+    check_can_decrypt(storage, *entry, keys);
   // 2. Where to.
   std::string target = req.into ? *req.into : render_target(cfg.restore.target, db);
   PgSession session = PgSession::connect(cfg.postgres, cfg.postgres.maintenance_db);
@@ -252,8 +253,8 @@ RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreR
   RestoreResult result;
   int jobs = req.jobs.value_or(cfg.restore.jobs);
   const Manifest* m = manifest ? &*manifest : nullptr;
-  result.bytes = jobs > 1 ? restore_parallel(cfg, storage, *entry, m, tools, temp.name(), jobs, progress)
-                          : restore_streaming(cfg, storage, *entry, m, tools, temp.name(), progress);
+  result.bytes = jobs > 1 ? restore_parallel(cfg, storage, *entry, m, keys, tools, temp.name(), jobs, progress)
+                          : restore_streaming(cfg, storage, *entry, m, keys, tools, temp.name(), progress);
   throw_if_cancelled();
 
   // 4. Hand over: replace the older archive only now that the new one is complete.

@@ -165,6 +165,8 @@ VerifyResult verify_backup(const Config& config, Storage& storage, const BackupE
     if (m && entry.stored_bytes != m->stored_bytes)
       throw OperationError("the stored object " + entry.data_key + " has " + std::to_string(entry.stored_bytes) +
                            " bytes but its manifest says " + std::to_string(m->stored_bytes) + " — it is damaged");
+    DecryptionKeys keys = load_decryption_keys(config.encryption);
+    if (entry.encrypted) check_can_decrypt(storage, entry, keys);
     PgSession session = PgSession::connect(config.postgres, config.postgres.maintenance_db);
     PgTools tools = find_pg_tools(config.postgres, session.server_version_num() / 10000);
     std::optional<ScratchDatabase> scratch;
@@ -188,7 +190,7 @@ VerifyResult verify_backup(const Config& config, Storage& storage, const BackupE
         restore.emplace(spec, nullptr, false);
       }
       try {
-        read_dump(storage, entry, m ? &*m : nullptr,
+        read_dump(storage, entry, m ? &*m : nullptr, keys,
                   [&](const char* d, std::size_t n) {
                     dump_bytes += n;
                     list.write(d, n);

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "crypto/age.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/format.h"
@@ -325,10 +326,21 @@ void read_telegram(const toml::table& t, const std::string& file, Config& cfg, E
 void read_encryption(const toml::table& t, const std::string& file, Config& cfg) {
   TableReader r(t, "encryption", file);
   auto& e = cfg.encryption;
-  if (auto v = r.string_array("recipients")) e.recipients = *v;
+  if (auto v = r.string_array("recipients")) {
+    e.recipients = *v;
+    for (const auto& rcpt : e.recipients)
+      if (!age_is_valid_recipient(rcpt))
+        r.fail(*t.get("recipients"), "recipients",
+               "\"" + rcpt + "\" is not an age X25519 recipient (age1…) — copy the public key that "
+               "`backupbuddy keygen` or `age-keygen` printed");
+  }
   if (auto v = r.string("identity_file")) e.identity_file = *v;
   if (auto v = r.string("passphrase_file")) e.passphrase_file = *v;
   r.reject_unknown("known keys: recipients, identity_file, passphrase_file");
+  if (!e.recipients.empty() && e.passphrase_file)
+    throw ConfigError(where(file, t.source()) +
+                      ": encryption: set either recipients (public keys) or passphrase_file, not both — the age "
+                      "format does not mix a passphrase with other recipients");
 }
 
 void read_databases(const toml::node& node, const std::string& file, Config& cfg) {
