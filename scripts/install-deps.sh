@@ -14,6 +14,7 @@ PACKAGES=(
   libcurl4-openssl-dev libpugixml-dev nlohmann-json3-dev libtomlplusplus-dev libpq-dev
   libzstd-dev libssl-dev libcli11-dev libgtest-dev libhowardhinnant-date-dev
   postgresql-15 postgresql-client-15 zstd age awscli python3 python3-botocore time
+  clang libclang-rt-14-dev
 )
 
 # Node.js: keep an existing node >= 18 (with its npm); otherwise Debian's nodejs + npm.
