@@ -2,13 +2,16 @@
 #include "commands/list.h"
 
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "catalog/inventory.h"
 #include "catalog/manifest.h"
 #include "catalog/retention.h"
 #include "commands/common.h"
+#include "state/state.h"
 #include "storage/storage.h"
+#include "util/lockfile.h"
 #include "util/error.h"
 #include "util/format.h"
 #include "util/log.h"
@@ -17,9 +20,27 @@
 namespace bb {
 namespace {
 
+// "ok 2026-11-24 13:08 (restore test)", "FAILED …", "never" — the newest verification.
+std::string verification_text(const DatabaseState* s, const date::time_zone* zone) {
+  if (!s || s->verified_at.empty()) return "never";
+  std::string when = s->verified_at;
+  when = format_local(parse_user_time(s->verified_at, zone), zone);
+  return std::string(s->verify_ok ? "ok " : "FAILED ") + when + (s->restore_tested ? " (restore test)" : "");
+}
+
 int list_all(const Config& config, Storage& storage, bool json) {
   Inventory inv = build_inventory(storage.list(""), config.storage.legacy);
   const auto* zone = resolve_zone(config.backup.timezone);
+  std::map<std::string, DatabaseState> state;
+  try {
+    state = StateStore(state_directory(config.backup.state_dir)).load();
+  } catch (const std::exception& e) {
+    log::debug(std::string("no state: ") + e.what());
+  }
+  auto state_of = [&](const std::string& db) -> const DatabaseState* {
+    auto it = state.find(db);
+    return it == state.end() ? nullptr : &it->second;
+  };
   if (json) {
     nlohmann::ordered_json j;
     j["databases"] = nlohmann::ordered_json::array();
@@ -30,7 +51,11 @@ int list_all(const Config& config, Storage& storage, bool json) {
                                 {"count", backups.size()},
                                 {"newest", format_iso_utc(backups.front().time)},
                                 {"newest_id", backups.front().id},
-                                {"stored_bytes", total}});
+                                {"stored_bytes", total},
+                                {"last_verified", state_of(db) && !state_of(db)->verified_at.empty()
+                                                      ? nlohmann::ordered_json(state_of(db)->verified_at)
+                                                      : nlohmann::ordered_json(nullptr)},
+                                {"verify_ok", state_of(db) ? state_of(db)->verify_ok : false}});
     }
     j["orphan_objects"] = inv.orphan_data.size();
     j["unrecognized_objects"] = inv.unrecognized.size();
@@ -40,11 +65,12 @@ int list_all(const Config& config, Storage& storage, bool json) {
   if (inv.backups.empty()) {
     std::cout << "no backups in " << storage.describe() << "\n";
   } else {
-    TextTable table({"DATABASE", "BACKUPS", "NEWEST", "STORED"});
+    TextTable table({"DATABASE", "BACKUPS", "NEWEST", "STORED", "LAST VERIFIED"});
     for (const auto& [db, backups] : inv.backups) {
       std::uint64_t total = 0;
       for (const auto& b : backups) total += b.stored_bytes;
-      table.add({db, std::to_string(backups.size()), format_local(backups.front().time, zone), human_bytes(total)});
+      table.add({db, std::to_string(backups.size()), format_local(backups.front().time, zone), human_bytes(total),
+                 verification_text(state_of(db), zone)});
     }
     std::cout << table.render();
   }
