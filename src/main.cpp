@@ -4,12 +4,16 @@
 
 #include <iostream>
 
+#include "commands/archives.h"
 #include "commands/backup.h"
+#include "commands/bot.h"
 #include "commands/check.h"
 #include "commands/keygen.h"
 #include "commands/list.h"
 #include "commands/prune.h"
 #include "commands/restore.h"
+#include "commands/serve.h"
+#include "commands/status.h"
 #include "commands/verify.h"
 #include "config/config.h"
 #include "util/error.h"
@@ -38,6 +42,9 @@ int main(int argc, char** argv) {
                  "config file (else $BACKUPBUDDY_CONFIG, ./backupbuddy.toml, /etc/backupbuddy/backupbuddy.toml)");
   app.add_flag("-v,--verbose", verbose, "more detail");
   app.add_flag("-q,--quiet", quiet, "only warnings and errors");
+  std::string log_format = "text";
+  app.add_option("--log-format", log_format, "text (for people) or json (one object per line, for machines)")
+      ->check(CLI::IsMember({"text", "json"}));
 
   bb::BackupOptions backup_opts;
   auto* backup = app.add_subcommand("backup", "back up the configured (or the named) databases");
@@ -81,9 +88,22 @@ int main(int argc, char** argv) {
   auto* keygen = app.add_subcommand("keygen", "create an age key pair for [encryption]; prints the public key");
   keygen->add_option("-o,--output", keygen_output, "where to write the private key (never overwritten)");
 
+  auto* serve = app.add_subcommand("serve", "run the scheduler (and the Telegram bot when configured) until stopped");
+
+  bool status_json = false;
+  auto* status = app.add_subcommand("status", "the last backup and verification of every database (state file)");
+  status->add_flag("--json", status_json, "print as JSON");
+
   bool check_json = false;
   auto* check = app.add_subcommand("check", "check config, PostgreSQL, pg_dump and storage");
   check->add_flag("--json", check_json, "print as JSON");
+
+  bb::ArchivesOptions archives_opts;
+  auto* archives = app.add_subcommand("archives", "list (or drop) the archive databases BackupBuddy created");
+  archives->add_option("--drop", archives_opts.drop, "drop this archive database (only if BackupBuddy created it)");
+  archives->add_flag("--json", archives_opts.json, "print as JSON");
+
+  auto* bot = app.add_subcommand("bot", "run the Telegram restore bot (until SIGTERM)");
 
   try {
     app.parse(argc, argv);
@@ -92,6 +112,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : bb::kExitUsage;
   }
   bb::log::set_level(verbose ? bb::log::Level::kDebug : quiet ? bb::log::Level::kWarn : bb::log::Level::kInfo);
+  bb::log::set_format(log_format == "json" ? bb::log::Format::kJson : bb::log::Format::kText);
   bb::install_signal_handlers();
   try {
     if (*keygen) return bb::cmd_keygen(keygen_output);
@@ -101,7 +122,11 @@ int main(int argc, char** argv) {
     if (*prune) return bb::cmd_prune(config, prune_opts);
     if (*restore) return bb::cmd_restore(config, restore_opts);
     if (*check) return bb::cmd_check(config, check_json);
+    if (*status) return bb::cmd_status(config, status_json);
+    if (*serve) return bb::cmd_serve([&] { return load(config_path); }, config);
     if (*verify) return bb::cmd_verify(config, verify_opts);
+    if (*archives) return bb::cmd_archives(config, archives_opts);
+    if (*bot) return bb::cmd_bot(config);
   } catch (const bb::Error& e) {
     bb::log::error(e.what());
     return e.exit_code();

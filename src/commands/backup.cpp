@@ -16,6 +16,7 @@
 #include "commands/backup_reader.h"
 #include "crypto/age.h"
 #include "commands/prune.h"
+#include "commands/report.h"
 #include "commands/verify.h"
 #include "pg/session.h"
 #include "state/state.h"
@@ -295,11 +296,13 @@ std::vector<std::string> databases_to_back_up(const Config& config, PgSession& s
   return out;
 }
 
-int cmd_backup(const Config& config, const BackupOptions& options) {
-  LockFile lock(state_directory(config.backup.state_dir) + "/backup.lock", "backup");
+std::vector<BackupResult> run_backups(const Config& config, const std::vector<std::string>& named, bool all,
+                                      bool prune, const std::string& command,
+                                      const std::function<void(const BackupResult&)>& on_result) {
+  LockFile lock(state_directory(config.backup.state_dir) + "/backup.lock", command);
   std::unique_ptr<Storage> storage = make_storage(config.storage);
   PgSession session = PgSession::connect(config.postgres, config.postgres.maintenance_db);
-  std::vector<std::string> dbs = databases_to_back_up(config, session, options.databases, options.all);
+  std::vector<std::string> dbs = databases_to_back_up(config, session, named, all);
   PgTools tools = find_pg_tools(config.postgres, session.server_version_num() / 10000);
   log::info("backing up " + std::to_string(dbs.size()) + " database(s) from " + session.where() + " to " +
             storage->describe());
@@ -318,8 +321,9 @@ int cmd_backup(const Config& config, const BackupOptions& options) {
   // Retention runs for a database only right after its own backup in this run succeeded:
   // a failing database keeps every backup it has.
   auto finish = [&](BackupResult& r) {
-    after_backup(config, *storage, r, !options.no_prune);
+    after_backup(config, *storage, r, prune);
     report(r);
+    if (on_result) on_result(r);
   };
   int workers = std::min<int>(config.backup.parallel, static_cast<int>(dbs.size()));
   if (workers <= 1) {
@@ -349,7 +353,12 @@ int cmd_backup(const Config& config, const BackupOptions& options) {
     for (auto& t : threads) t.join();
     if (failure) std::rethrow_exception(failure);
   }
+  return results;
+}
 
+int cmd_backup(const Config& config, const BackupOptions& options) {
+  std::vector<BackupResult> results = run_backups(config, options.databases, options.all, !options.no_prune, "backup");
+  send_run_report(config, results);
   int failed = 0;
   for (const auto& r : results) failed += r.ok ? 0 : 1;
   if (options.json) {

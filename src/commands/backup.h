@@ -3,6 +3,7 @@
 // the others.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -58,7 +59,15 @@ struct BackupOptions {
   bool json = false;
 };
 
-// The command: lock, back up, print the summary. Returns the exit code.
+// One backup run: takes the machine lock (LockHeldError when another run holds it),
+// backs up the databases (named; all; or [[databases]]), `[backup] parallel` at once,
+// each followed by after_backup(). `command` names the holder in the lock file.
+// on_result (optional) sees each database's result as soon as it is final.
+std::vector<BackupResult> run_backups(const Config& config, const std::vector<std::string>& named, bool all,
+                                      bool prune, const std::string& command,
+                                      const std::function<void(const BackupResult&)>& on_result = {});
+
+// The command: lock, back up, print the summary, send the report. Returns the exit code.
 int cmd_backup(const Config& config, const BackupOptions& options);
 
 }  // namespace bb

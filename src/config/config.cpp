@@ -12,8 +12,10 @@
 #include <toml++/toml.h>
 
 #include "crypto/age.h"
+#include "schedule/cron.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/timezone.h"
 #include "util/format.h"
 
 namespace bb {
@@ -148,6 +150,14 @@ class TableReader {
   std::set<std::string> seen_;
 };
 
+void validate_schedule(const TableReader& r, const toml::node& node, const std::string& key, const std::string& text) {
+  try {
+    CronSchedule::parse(text);
+  } catch (const ConfigError& e) {
+    r.fail(node, key, e.what());
+  }
+}
+
 std::string read_secret_file(const std::string& path, const std::string& key) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(key + ": cannot read secret file " + path + " — check the path and its permissions");
@@ -271,8 +281,18 @@ void read_backup(const toml::table& t, const std::string& file, Config& cfg) {
   if (auto v = r.integer("compression_level", 1, 19)) b.compression_level = static_cast<int>(*v);
   if (auto v = r.integer("compression_threads", 0, 256)) b.compression_threads = static_cast<int>(*v);
   if (auto v = r.integer("parallel", 1, 64)) b.parallel = static_cast<int>(*v);
-  if (auto v = r.string("schedule")) b.schedule = *v;
-  if (auto v = r.string("timezone")) b.timezone = *v;
+  if (auto v = r.string("schedule")) {
+    validate_schedule(r, *t.get("schedule"), "schedule", *v);
+    b.schedule = *v;
+  }
+  if (auto v = r.string("timezone")) {
+    try {
+      resolve_zone(*v);
+    } catch (const ConfigError& e) {
+      r.fail(*t.get("timezone"), "timezone", e.what());
+    }
+    b.timezone = *v;
+  }
   if (auto v = r.string("state_dir")) b.state_dir = *v;
   if (auto v = r.duration("catch_up")) b.catch_up = std::chrono::duration_cast<std::chrono::seconds>(*v);
   if (auto v = r.duration("lock_wait_timeout"))
@@ -360,7 +380,10 @@ void read_databases(const toml::node& node, const std::string& file, Config& cfg
       throw ConfigError(where(file, t->source()) + ": database " + quote_name(db.name) + " is listed twice");
     if (const toml::table* ret = r.subtable("retention"))
       db.retention = read_retention(*ret, "databases.retention", file);
-    if (auto v = r.string("schedule")) db.schedule = *v;
+    if (auto v = r.string("schedule")) {
+      validate_schedule(r, *t->get("schedule"), "schedule", *v);
+      db.schedule = *v;
+    }
     r.reject_unknown("known keys: name, retention, schedule");
     cfg.databases.push_back(std::move(db));
   }

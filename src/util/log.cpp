@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <mutex>
@@ -13,6 +14,29 @@ namespace bb::log {
 namespace {
 
 std::atomic<Level> g_level{Level::kInfo};
+std::atomic<Format> g_format{Format::kText};
+
+std::string json_escape(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out;
+}
 std::mutex g_mutex;
 std::vector<std::string> g_secrets;
 
@@ -20,6 +44,17 @@ void emit(Level lvl, const char* tag, const std::string& message) {
   if (lvl < g_level.load()) return;
   std::string text = mask_secrets(message);
   std::lock_guard<std::mutex> lock(g_mutex);
+  if (g_format.load() == Format::kJson) {
+    char stamp[32];
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    static const char* names[] = {"debug", "info", "warning", "error", "quiet"};
+    std::cerr << "{\"time\":\"" << stamp << "\",\"level\":\"" << names[static_cast<int>(lvl)]
+              << "\",\"message\":\"" << json_escape(text) << "\"}\n" << std::flush;
+    return;
+  }
   if (!isatty(STDERR_FILENO)) {
     char stamp[32];
     std::time_t now = std::time(nullptr);
@@ -34,6 +69,7 @@ void emit(Level lvl, const char* tag, const std::string& message) {
 }  // namespace
 
 void set_level(Level level) { g_level = level; }
+void set_format(Format format) { g_format = format; }
 Level level() { return g_level.load(); }
 void debug(const std::string& message) { emit(Level::kDebug, "debug: ", message); }
 void info(const std::string& message) { emit(Level::kInfo, "", message); }

@@ -8,6 +8,10 @@ namespace bb::log {
 
 enum class Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3, kQuiet = 4 };
 
+enum class Format { kText, kJson };
+// Text for people (default), or one JSON object per line for machines (--log-format json).
+void set_format(Format format);
+
 // Sets the lowest level printed (default kInfo; -v: kDebug; -q: kWarn).
 void set_level(Level level);
 Level level();

@@ -10,7 +10,11 @@
 namespace bb {
 namespace {
 std::atomic<bool> g_cancel{false};
+std::atomic<bool> g_reload{false};
+std::atomic<bool> g_run_now{false};
 extern "C" void on_stop_signal(int) { g_cancel.store(true); }
+extern "C" void on_reload_signal(int) { g_reload.store(true); }
+extern "C" void on_run_now_signal(int) { g_run_now.store(true); }
 }  // namespace
 
 void install_signal_handlers() {
@@ -20,10 +24,16 @@ void install_signal_handlers() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  sa.sa_handler = on_reload_signal;
+  sigaction(SIGHUP, &sa, nullptr);
+  sa.sa_handler = on_run_now_signal;
+  sigaction(SIGUSR1, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 }
 
 bool cancel_requested() { return g_cancel.load(); }
+bool take_reload_request() { return g_reload.exchange(false); }
+bool take_run_now_request() { return g_run_now.exchange(false); }
 
 void throw_if_cancelled() {
   if (g_cancel.load()) throw CancelledError();

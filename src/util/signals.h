@@ -4,8 +4,13 @@
 
 namespace bb {
 
-// Installs SIGINT/SIGTERM handlers that request cancellation; ignores SIGPIPE.
+// Installs SIGINT/SIGTERM handlers that request cancellation, SIGHUP (reload the config)
+// and SIGUSR1 (run what is due now) handlers for `serve`; ignores SIGPIPE.
 void install_signal_handlers();
+// True once after each SIGHUP (the flag is cleared by reading it).
+bool take_reload_request();
+// True once after each SIGUSR1.
+bool take_run_now_request();
 // True once a stop was requested.
 bool cancel_requested();
 // Throws CancelledError if a stop was requested.

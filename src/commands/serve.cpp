@@ -1,0 +1,203 @@
+// `backupbuddy serve`.
+#include "commands/serve.h"
+
+#include <map>
+#include <set>
+#include <thread>
+
+#include "commands/backup.h"
+#include "commands/report.h"
+#include "pg/session.h"
+#include "state/state.h"
+#include "util/error.h"
+#include "util/format.h"
+#include "util/lockfile.h"
+#include "util/log.h"
+#include "util/signals.h"
+#include "util/timezone.h"
+
+namespace bb {
+namespace {
+
+constexpr auto kTick = std::chrono::milliseconds(250);
+
+TimePoint parse_iso_or_epoch(const std::string& iso) {
+  if (iso.empty()) return TimePoint{};
+  try {
+    return parse_user_time(iso, resolve_zone("UTC"));
+  } catch (const std::exception&) {
+    return TimePoint{};
+  }
+}
+
+// The databases an entry covers right now (all_others asks the server).
+std::vector<std::string> resolve(const Config& config, const ScheduleEntry& entry) {
+  std::vector<std::string> out = entry.databases;
+  if (!entry.all_others) return out;
+  std::set<std::string> own_schedule;
+  for (const auto& db : config.databases)
+    if (db.schedule) own_schedule.insert(db.name);
+  PgSession session = PgSession::connect(config.postgres, config.postgres.maintenance_db);
+  std::set<std::string> listed(out.begin(), out.end());
+  for (const auto& db : databases_to_back_up(config, session, {}, true))
+    if (!own_schedule.count(db) && !listed.count(db)) out.push_back(db);
+  return out;
+}
+
+class Scheduler {
+ public:
+  Scheduler(const std::function<Config()>& reload, Config config) : reload_(reload), config_(std::move(config)) {
+    rebuild(std::chrono::system_clock::now());
+  }
+
+  int run() {
+    log::info("serve: scheduler started (" + describe_entries() + ")");
+    catch_up("missed while BackupBuddy was not running");
+    while (!cancel_requested()) {
+      if (take_reload_request()) reload_config();
+      if (take_run_now_request()) catch_up("asked for with SIGUSR1");
+      auto now = std::chrono::system_clock::now();
+      std::vector<std::string> due;
+      for (auto& [entry, next] : entries_) {
+        if (next > now) continue;
+        for (const auto& db : safe_resolve(entry)) due.push_back(db);
+        next = entry.schedule.next_after(now, zone_);
+      }
+      if (!due.empty()) run(due, "scheduled");
+      std::this_thread::sleep_for(kTick);
+    }
+    log::info("serve: stopped");
+    return kExitOk;
+  }
+
+ private:
+  void rebuild(TimePoint now) {
+    zone_ = resolve_zone(config_.backup.timezone);
+    entries_.clear();
+    for (auto& e : schedule_entries(config_)) {
+      TimePoint next = e.schedule.next_after(now, zone_);
+      entries_.emplace_back(std::move(e), next);
+    }
+  }
+
+  std::string describe_entries() const {
+    std::string out;
+    for (const auto& [e, next] : entries_) {
+      if (!out.empty()) out += "; ";
+      out += "\"" + e.schedule.text() + "\": " +
+             (e.databases.empty() ? std::string() : std::to_string(e.databases.size()) + " database(s)") +
+             (e.all_others ? (e.databases.empty() ? "" : " + ") + std::string("all others") : "") + ", next " +
+             format_local(next, zone_);
+    }
+    return out.empty() ? "nothing to schedule: no databases configured" : out;
+  }
+
+  std::vector<std::string> safe_resolve(const ScheduleEntry& e) {
+    try {
+      return resolve(config_, e);
+    } catch (const std::exception& ex) {
+      log::error(std::string("serve: cannot list the databases to back up: ") + ex.what());
+      notify_admins(config_, std::string("❌ BackupBuddy: ") + ex.what());
+      return e.databases;
+    }
+  }
+
+  void catch_up(const std::string& why) {
+    std::map<std::string, DatabaseState> state;
+    try {
+      state = StateStore(state_directory(config_.backup.state_dir)).load();
+    } catch (const std::exception& e) {
+      log::warn(std::string("serve: cannot read the state file: ") + e.what());
+    }
+    auto now = std::chrono::system_clock::now();
+    std::vector<std::string> due;
+    for (const auto& [entry, next] : entries_) {
+      auto dbs = due_for_catch_up(safe_resolve(entry), entry.schedule, now, zone_, config_.backup.catch_up,
+                                  [&](const std::string& db) {
+                                    auto it = state.find(db);
+                                    return it == state.end() ? std::string() : it->second.backup_at;
+                                  });
+      due.insert(due.end(), dbs.begin(), dbs.end());
+    }
+    if (!due.empty()) run(due, why);
+  }
+
+  void run(std::vector<std::string> dbs, const std::string& why) {
+    std::set<std::string> seen;
+    std::vector<std::string> unique;
+    for (auto& d : dbs)
+      if (seen.insert(d).second) unique.push_back(d);
+    log::info("serve: backing up " + std::to_string(unique.size()) + " database(s) (" + why + ")");
+    try {
+      auto results = run_backups(config_, unique, false, true, "serve", [&](const BackupResult& r) {
+        if (!r.ok) notify_admins(config_, format_failure_alert(r, config_.telegram.language));
+      });
+      send_run_report(config_, results);
+    } catch (const CancelledError&) {
+      throw;
+    } catch (const LockHeldError& e) {
+      log::warn(std::string("serve: skipped this run: ") + e.what());
+    } catch (const std::exception& e) {
+      log::error(std::string("serve: the backup run failed: ") + e.what());
+      notify_admins(config_, std::string("❌ BackupBuddy: ") + log::mask_secrets(e.what()));
+    }
+  }
+
+  void reload_config() {
+    try {
+      Config fresh = reload_();
+      config_ = std::move(fresh);
+      rebuild(std::chrono::system_clock::now());
+      log::info("serve: configuration reloaded (" + describe_entries() + ")");
+    } catch (const std::exception& e) {
+      log::error(std::string("serve: the new configuration is invalid, keeping the old one: ") + e.what());
+      notify_admins(config_, std::string("⚠️ BackupBuddy: the new configuration was not loaded (the old one stays "
+                                         "in force): ") + e.what());
+    }
+  }
+
+  std::function<Config()> reload_;
+  Config config_;
+  const date::time_zone* zone_ = nullptr;
+  std::vector<std::pair<ScheduleEntry, TimePoint>> entries_;
+};
+
+}  // namespace
+
+std::vector<ScheduleEntry> schedule_entries(const Config& config) {
+  std::map<std::string, ScheduleEntry> by_text;
+  auto entry_for = [&](const std::string& text) -> ScheduleEntry& {
+    auto it = by_text.find(text);
+    if (it == by_text.end()) it = by_text.emplace(text, ScheduleEntry{CronSchedule::parse(text), {}, false}).first;
+    return it->second;
+  };
+  for (const auto& db : config.databases) entry_for(db.schedule.value_or(config.backup.schedule)).databases.push_back(db.name);
+  if (config.backup.all_databases) entry_for(config.backup.schedule).all_others = true;
+  std::vector<ScheduleEntry> out;
+  for (auto& [text, e] : by_text) out.push_back(std::move(e));
+  return out;
+}
+
+std::vector<std::string> due_for_catch_up(const std::vector<std::string>& databases, const CronSchedule& schedule,
+                                          TimePoint now, const date::time_zone* zone,
+                                          std::chrono::seconds catch_up,
+                                          const std::function<std::string(const std::string&)>& last_run) {
+  std::vector<std::string> due;
+  auto fired = schedule.previous_at_or_before(now, zone);
+  if (!fired || now - *fired > catch_up) return due;
+  for (const auto& db : databases)
+    if (parse_iso_or_epoch(last_run(db)) < *fired) due.push_back(db);
+  return due;
+}
+
+int cmd_serve(const std::function<Config()>& reload, Config initial) {
+  Scheduler scheduler(reload, std::move(initial));
+  try {
+    return scheduler.run();
+  } catch (const CancelledError&) {
+    log::info("serve: stopped by a signal; the work in flight was undone");
+    return kExitOk;
+  }
+}
+
+}  // namespace bb
