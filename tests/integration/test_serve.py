@@ -1,0 +1,167 @@
+"""`backupbuddy serve` against a real PostgreSQL and s3rver behind the verifying proxy.
+
+Proves: at start, the databases whose schedule fired within [backup] catch_up and have no
+run since are backed up as one run, and a database scheduled only on another weekday is
+not; SIGHUP with a broken config keeps the old one (the process goes on and still runs
+backups on SIGUSR1, "run what is due now"); SIGTERM during an upload exits 0 quickly with
+no manifest for the interrupted backup, no open multipart upload, earlier backups intact.
+"""
+
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+from bbenv import encode_db_name, start_bb, write_config
+from pgenv import PgCluster
+from s3env import S3Env
+
+DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
+
+
+def not_today():
+    """A weekday name that is neither today nor tomorrow (in UTC), so it cannot fire now."""
+    today = (dt.datetime.utcnow().isoweekday()) % 7  # 0 = Sunday
+    return DAYS[(today + 3) % 7]
+
+
+class ServeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s3 = None
+        try:
+            cls._start()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def _start(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="bb-serve-")
+        cls.pg = PgCluster().__enter__()
+        cls.s3 = S3Env(os.path.join(cls.tmp, "s3"))
+        os.makedirs(cls.s3.tmpdir)
+        cls.s3.start()
+        for db in ("daily_db", "monday_db"):
+            cls.pg.create_db(db)
+            cls.pg.psql(db, "create table t(x int); insert into t select generate_series(1, 1000);")
+        cls.pg.create_db("big_db")
+        cls.pg.psql("big_db", "create table r(a text, b text, c text); insert into r select md5(random()::text), "
+                    "md5(random()::text), md5(random()::text) from generate_series(1, 400000);")
+
+    @classmethod
+    def tearDownClass(cls):
+        if getattr(cls, "s3", None):
+            cls.s3.close()
+        if getattr(cls, "pg", None):
+            cls.pg.stop()
+        if getattr(cls, "tmp", None):
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def config_text(self, name, databases):
+        text = ('[postgres]\nhost = "%s"\nport = %d\nuser = "postgres"\n\n%s\n'
+                '[backup]\nstate_dir = "%s"\nschedule = "* * * * *"\ntimezone = "UTC"\n\n'
+                % (self.pg.host, self.pg.port, self.s3.storage_toml(prefix=name + "/"),
+                   os.path.join(self.tmp, "state-" + name)))
+        for db, schedule in databases:
+            text += '[[databases]]\nname = "%s"\n' % db
+            if schedule:
+                text += 'schedule = "%s"\n' % schedule
+            text += "\n"
+        return text
+
+    def env(self):
+        return {"AWS_ACCESS_KEY_ID": self.s3.access_key, "AWS_SECRET_ACCESS_KEY": self.s3.secret_key}
+
+    def keys(self, prefix):
+        out = self.s3.aws("s3api", "list-objects-v2", "--bucket", self.s3.bucket, "--prefix", prefix).stdout
+        return sorted(o["Key"] for o in json.loads(out or "{}").get("Contents", []))
+
+    def wait_for(self, what, predicate, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.2)
+        self.fail("timed out waiting for " + what)
+
+    def stop(self, proc, sig=signal.SIGTERM, within=10):
+        proc.send_signal(sig)
+        start = time.time()
+        try:
+            out, err = proc.communicate(timeout=within + 5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            self.fail("serve did not stop within %d s:\n%s" % (within, err[-3000:]))
+        return time.time() - start, proc.returncode, out, err
+
+    def test_due_databases_run_others_wait_and_sighup_keeps_a_good_config(self):
+        name = "sched"
+        cfg = os.path.join(self.tmp, name + ".toml")
+        write_config(cfg, self.config_text(name, [("daily_db", None), ("monday_db", "0 4 * * " + not_today())]))
+        proc = start_bb(["serve"], cfg, env=self.env())
+        try:
+            manifests = lambda db: [k for k in self.keys(name + "/" + db + "/") if k.endswith(".json")]
+            self.wait_for("daily_db's catch-up backup", lambda: manifests("daily_db"))
+            time.sleep(1)
+            self.assertEqual(manifests("monday_db"), [], "a database scheduled on another weekday must wait")
+            # A broken config on SIGHUP: reported, old one kept.
+            with open(cfg, "a") as f:
+                f.write("\n[broken\n")
+            proc.send_signal(signal.SIGHUP)
+            time.sleep(1.5)
+            self.assertIsNone(proc.poll(), "serve must keep running after a bad reload")
+            # "Run what is due now": forget daily_db's last run, SIGUSR1 runs it again.
+            state_file = os.path.join(self.tmp, "state-" + name, "state.json")
+            with open(state_file) as f:
+                state = json.load(f)
+            state["databases"]["daily_db"]["backup_at"] = "2000-01-01T00:00:00Z"
+            with open(state_file, "w") as f:
+                json.dump(state, f)
+            before = manifests("daily_db")
+            proc.send_signal(signal.SIGUSR1)
+            # A new backup id appears (retention may then drop the older one of the same day).
+            self.wait_for("a second daily_db backup", lambda: set(manifests("daily_db")) - set(before))
+            self.assertEqual(manifests("monday_db"), [])
+        finally:
+            elapsed, code, out, err = self.stop(proc)
+        self.assertEqual(code, 0, err[-3000:])
+        self.assertIn("keeping the old one", err)
+        self.assertRegex(err, r"sched\.toml:\d+: ")  # the message names the file and line
+        self.s3.assert_clean(self)
+
+    def test_sigterm_during_an_upload_leaves_nothing_half_visible(self):
+        name = "term"
+        cfg = os.path.join(self.tmp, name + ".toml")
+        write_config(cfg, self.config_text(name, [("big_db", None)]))
+        # An earlier backup that must stay untouched.
+        subprocess.run([os.environ["BB_BINARY"], "-c", cfg, "backup", "-q"], check=True,
+                       env=dict(os.environ, **self.env()), capture_output=True)
+        earlier = self.keys(name + "/")
+        self.assertEqual(len(earlier), 2)
+        with open(os.path.join(self.tmp, "state-" + name, "state.json")) as f:
+            state = json.load(f)
+        state["databases"]["big_db"]["backup_at"] = "2000-01-01T00:00:00Z"  # so serve catches up at once
+        with open(os.path.join(self.tmp, "state-" + name, "state.json"), "w") as f:
+            json.dump(state, f)
+        self.s3.proxy_reset()
+        proc = start_bb(["serve"], cfg, env=self.env())
+        try:
+            self.wait_for("a multipart upload in flight", lambda: self.s3.proxy_state()["open_uploads"], timeout=60)
+        finally:
+            elapsed, code, out, err = self.stop(proc)
+        self.assertEqual(code, 0, err[-3000:])
+        self.assertLess(elapsed, 10)
+        self.assertEqual(self.keys(name + "/"), earlier, "no new manifest or object may appear")
+        self.assertEqual(self.s3.proxy_state()["open_uploads"], [])
+
+
+if __name__ == "__main__":
+    unittest.main()
