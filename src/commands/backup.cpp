@@ -14,6 +14,7 @@
 #include "catalog/keys.h"
 #include "catalog/manifest.h"
 #include "commands/backup_reader.h"
+#include "commands/common.h"
 #include "crypto/age.h"
 #include "commands/prune.h"
 #include "commands/report.h"
@@ -88,6 +89,44 @@ DbFacts database_facts(BackupContext& ctx, const std::string& db) {
   return f;
 }
 
+// The table pg_dump could not lock within --lock-wait-timeout, from its stderr
+// ("Query was: LOCK TABLE public.t IN ACCESS SHARE MODE"), or nullopt.
+std::optional<std::string> lock_timeout_table(const std::string& stderr_text) {
+  if (stderr_text.find("lock timeout") == std::string::npos) return std::nullopt;
+  const std::string marker = "LOCK TABLE ";
+  std::size_t pos = stderr_text.find(marker);
+  if (pos == std::string::npos) return std::nullopt;
+  pos += marker.size();
+  std::size_t end = stderr_text.find(" IN ", pos);
+  if (end == std::string::npos) return std::nullopt;
+  return stderr_text.substr(pos, end - pos);
+}
+
+// Who holds a lock on `table` in database `db`: "server process 123 (user bob, app psql,
+// in a transaction since 10:02:11: LOCK TABLE t IN ACCESS EXCLUSIVE MODE)".
+std::string lock_holders(BackupContext& ctx, const std::string& db, const std::string& table) {
+  try {
+    PgSession in_db = PgSession::connect(ctx.config.postgres, db);
+    auto rows = in_db.query(
+        "select distinct l.pid::text, coalesce(a.usename, ''), coalesce(a.application_name, ''), "
+        "coalesce(to_char(a.xact_start, 'YYYY-MM-DD HH24:MI:SS'), ''), left(coalesce(a.query, ''), 120) "
+        "from pg_locks l join pg_stat_activity a on a.pid = l.pid "
+        "where l.relation = to_regclass($1) and l.granted and l.pid <> pg_backend_pid()",
+        {table});
+    if (rows.empty()) return "another session (it has ended since)";
+    std::string out;
+    for (const auto& r : rows) {
+      if (!out.empty()) out += "; ";
+      out += "server process " + r[0].value_or("?") + " (user " + r[1].value_or("?") + ", application " +
+             quote_name(r[2].value_or("")) + ", in a transaction since " + r[3].value_or("?") + ": " +
+             r[4].value_or("") + ")";
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return std::string("another session (could not look it up: ") + e.what() + ")";
+  }
+}
+
 // The age encryptor of [encryption], or nullopt when backups are not encrypted.
 std::optional<AgeEncryptor> make_encryptor(const EncryptionConfig& e) {
   if (!e.recipients.empty()) return AgeEncryptor::to_recipients(e.recipients);
@@ -126,9 +165,17 @@ void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, M
   for (;;) {
     // Poll so that a stop request is honoured even while pg_dump is silent (waiting
     // for a lock): the upload is then aborted and pg_dump stopped by the destructors.
+    auto silent_since = std::chrono::steady_clock::now();
     while (!dump.wait_stdout(std::chrono::milliseconds(250))) {
       throw_if_cancelled();
       progress.update(dumped, "pg_dump is waiting (a locked table?)");
+      if (std::chrono::steady_clock::now() - silent_since >= cfg.backup.stall_timeout) {
+        dump.terminate();
+        throw OperationError("pg_dump of " + quote_name(db) + " produced no data for " +
+                             human_seconds(static_cast<double>(cfg.backup.stall_timeout.count())) +
+                             " and was stopped — check the server for blocked or very slow queries "
+                             "([backup] stall_timeout); nothing was stored for this run");
+      }
     }
     throw_if_cancelled();
     std::size_t n = dump.read_stdout(buf.data(), buf.size());
@@ -143,7 +190,13 @@ void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, M
   progress.finish();
   int code = dump.wait();
   if (code != 0) {
-    std::string why = last_lines(log::mask_secrets(dump.stderr_text()), 3);
+    std::string stderr_text = log::mask_secrets(dump.stderr_text());
+    if (auto blocked = lock_timeout_table(stderr_text))
+      throw OperationError("pg_dump of " + quote_name(db) + " gave up waiting " +
+                           human_seconds(static_cast<double>(cfg.backup.lock_wait_timeout.count())) +
+                           " for a lock on table " + *blocked + ", held by " + lock_holders(ctx, db, *blocked) +
+                           " — end that transaction or raise [backup] lock_wait_timeout; nothing was stored");
+    std::string why = last_lines(stderr_text, 3);
     throw OperationError("pg_dump of " + quote_name(db) + " failed (exit " + std::to_string(code) + "): " +
                          (why.empty() ? "no message" : why) + " — nothing was stored for this run");
   }
@@ -155,6 +208,35 @@ void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, M
   m.dump_bytes = dumped;
   m.stored_bytes = stored;
   m.sha256 = sha.hex_digest();
+}
+
+// The manifest of the database's newest backup, if any (for the shrink warnings).
+std::optional<Manifest> previous_manifest(BackupContext& ctx, const std::string& db) {
+  try {
+    auto backups = list_database_backups(ctx.config, ctx.storage, db);
+    for (const auto& b : backups)
+      if (!b.legacy) return load_manifest(ctx.storage, b);
+  } catch (const std::exception& e) {
+    log::debug(std::string("no previous manifest: ") + e.what());
+  }
+  return std::nullopt;
+}
+
+// "Silent false success" guards: a dump much smaller than the previous one, or a database
+// that had tables and now dumps none, is reported (the backup itself stands).
+std::vector<std::string> shrink_warnings(const Config& cfg, const std::string& db, const Manifest& now,
+                                         const std::optional<Manifest>& before) {
+  std::vector<std::string> out;
+  if (now.table_count == 0 && before && before->table_count > 0)
+    out.push_back(quote_name(db) + " has no tables now, but had " + std::to_string(before->table_count) +
+                  " at the previous backup (" + before->id + ") — check that the data is really gone");
+  else if (now.table_count == 0)
+    out.push_back(quote_name(db) + " has no tables — check that this is the right database");
+  if (before && cfg.backup.shrink_warning > 0 && before->dump_bytes > 0 &&
+      static_cast<double>(now.dump_bytes) < cfg.backup.shrink_warning * static_cast<double>(before->dump_bytes))
+    out.push_back(quote_name(db) + ": dump is " + human_bytes(now.dump_bytes) + ", the previous one was " +
+                  human_bytes(before->dump_bytes) + " — check that the data is really gone");
+  return out;
 }
 
 }  // namespace
@@ -185,6 +267,7 @@ BackupResult backup_database(BackupContext& ctx, const std::string& db, const Pr
     m.table_count = facts.tables;
     m.database_size_bytes = facts.size;
     log::debug("backing up " + quote_name(db) + " to " + m.data_key);
+    std::optional<Manifest> previous = previous_manifest(ctx, db);
     run_dump(ctx, db, facts, m, progress);
     m.finished_at = std::chrono::system_clock::now();
     try {
@@ -203,7 +286,7 @@ BackupResult backup_database(BackupContext& ctx, const std::string& db, const Pr
     r.encrypted = !m.encryption_recipients.empty();
     r.dump_bytes = m.dump_bytes;
     r.stored_bytes = m.stored_bytes;
-    if (facts.tables == 0) r.warnings.push_back("database " + quote_name(db) + " has no tables");
+    for (auto& w : shrink_warnings(ctx.config, db, m, previous)) r.warnings.push_back(std::move(w));
   } catch (const CancelledError&) {
     throw;
   } catch (const std::exception& e) {

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "bot/telegram.h"
 #include "pg/session.h"
 #include "pg/tools.h"
 #include "storage/storage.h"
@@ -124,6 +125,16 @@ int cmd_check(const Config& config, bool json) {
     auto storage = make_storage(config.storage);
     return storage_probe(*storage, config.storage.part_size_bytes);
   });
+  if (config.telegram.enabled()) {
+    list.run("Telegram", [&] {
+      bot::TelegramApi api(config.telegram.api_url, config.telegram.token.value);
+      bot::BotIdentity me = api.get_me();
+      if (config.telegram.admins.empty())
+        throw ConfigError("bot @" + me.username + " answers, but [telegram] admins is empty — nobody could use it");
+      return "bot @" + me.username + " at " + api.describe() + ", " + std::to_string(config.telegram.admins.size()) +
+             " admin(s)";
+    });
+  }
   list.run("state directory", [&] {
     std::string dir = state_directory(config.backup.state_dir);
     if (access(dir.c_str(), W_OK) != 0) throw ConfigError(dir + " is not writable — set [backup] state_dir");

@@ -34,12 +34,6 @@ constexpr const char* kArchivePrefix = "backupbuddy-archive ";
 constexpr const char* kTempPrefix = "backupbuddy-restoring ";
 constexpr std::size_t kMaxIdentifierBytes = 63;  // NAMEDATALEN - 1
 
-std::string render_target(const std::string& tmpl, const std::string& db) {
-  std::string out = tmpl;
-  for (std::size_t pos = out.find("{db}"); pos != std::string::npos; pos = out.find("{db}", pos + db.size()))
-    out.replace(pos, 4, db);
-  return out;
-}
 
 struct ExistingDb {
   bool exists = false;
@@ -196,6 +190,13 @@ std::uint64_t restore_parallel(const Config& cfg, Storage& storage, const Backup
 
 }  // namespace
 
+std::string archive_name_for(const Config& config, const std::string& source) {
+  std::string out = config.restore.target;
+  for (std::size_t pos = out.find("{db}"); pos != std::string::npos; pos = out.find("{db}", pos + source.size()))
+    out.replace(pos, 4, source);
+  return out;
+}
+
 std::string archive_comment(const ArchiveMarker& marker) {
   nlohmann::ordered_json j{{"source", marker.source}, {"backup", marker.backup_id}, {"restored_at", marker.restored_at}};
   return kArchivePrefix + j.dump();
@@ -235,7 +236,7 @@ RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreR
   if (entry->encrypted || (manifest && !manifest->encryption_recipients.empty()))
     check_can_decrypt(storage, *entry, keys);
   // 2. Where to.
-  std::string target = req.into ? *req.into : render_target(cfg.restore.target, db);
+  std::string target = req.into ? *req.into : archive_name_for(cfg, db);
   PgSession session = PgSession::connect(cfg.postgres, cfg.postgres.maintenance_db);
   ExistingDb existing;
   check_target(cfg, session, db, target, existing);

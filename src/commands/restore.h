@@ -35,6 +35,9 @@ struct RestoreResult {
   std::string replaced;  // archive dropped to make room, if any
 };
 
+// The archive database name for a source: [restore] target with every {db} replaced.
+std::string archive_name_for(const Config& config, const std::string& source);
+
 // Restores; throws on failure (nothing is left behind: the temporary database is dropped).
 RestoreResult restore_backup(const Config& config, Storage& storage, const RestoreRequest& request,
                              const ProgressCallback& progress = {});

@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "bot/bot.h"
 #include "commands/backup.h"
 #include "commands/report.h"
 #include "pg/session.h"
@@ -191,13 +192,36 @@ std::vector<std::string> due_for_catch_up(const std::vector<std::string>& databa
 }
 
 int cmd_serve(const std::function<Config()>& reload, Config initial) {
-  Scheduler scheduler(reload, std::move(initial));
-  try {
-    return scheduler.run();
-  } catch (const CancelledError&) {
-    log::info("serve: stopped by a signal; the work in flight was undone");
-    return kExitOk;
+  // The bot keeps the configuration it started with (SIGHUP reloads what the scheduler
+  // uses: databases, schedules, storage, retention); Telegram changes need a restart.
+  const Config bot_config = initial;
+  std::unique_ptr<bot::CoreBackend> backend;
+  std::unique_ptr<bot::Bot> telegram_bot;
+  std::thread bot_thread;
+  if (bot_config.telegram.enabled()) {
+    backend = std::make_unique<bot::CoreBackend>(bot_config);
+    telegram_bot = std::make_unique<bot::Bot>(bot_config, *backend);
+    bot_thread = std::thread([&] {
+      try {
+        telegram_bot->run();
+      } catch (const std::exception& e) {
+        log::error(std::string("serve: the Telegram bot stopped: ") + log::mask_secrets(e.what()) +
+                   " — backups go on; fix [telegram] and restart the service");
+      }
+    });
   }
+  int code = kExitOk;
+  {
+    Scheduler scheduler(reload, std::move(initial));
+    try {
+      code = scheduler.run();
+    } catch (const CancelledError&) {
+      log::info("serve: stopped by a signal; the work in flight was undone");
+    }
+  }
+  request_cancel();  // also stops the bot when the scheduler ended for another reason
+  if (bot_thread.joinable()) bot_thread.join();
+  return code;
 }
 
 }  // namespace bb

@@ -297,6 +297,16 @@ void read_backup(const toml::table& t, const std::string& file, Config& cfg) {
   if (auto v = r.duration("catch_up")) b.catch_up = std::chrono::duration_cast<std::chrono::seconds>(*v);
   if (auto v = r.duration("lock_wait_timeout"))
     b.lock_wait_timeout = std::chrono::duration_cast<std::chrono::seconds>(*v);
+  if (auto v = r.duration("stall_timeout")) {
+    if (v->count() < 1000) r.fail(*t.get("stall_timeout"), "stall_timeout", "must be at least 1s");
+    b.stall_timeout = std::chrono::duration_cast<std::chrono::seconds>(*v);
+  }
+  if (const toml::node* n = r.node("shrink_warning")) {
+    auto v = n->value<double>();
+    if (!v || *v < 0 || *v > 1)
+      r.fail(*n, "shrink_warning", "expected a share between 0 and 1 like 0.5 (0 turns the warning off)");
+    b.shrink_warning = *v;
+  }
   if (auto v = r.string("verify_after_backup")) {
     if (*v != "none" && *v != "checksum" && *v != "restore")
       r.fail(*t.get("verify_after_backup"), "verify_after_backup", "use \"none\", \"checksum\" or \"restore\"");
@@ -304,7 +314,7 @@ void read_backup(const toml::table& t, const std::string& file, Config& cfg) {
   }
   r.reject_unknown(
       "known keys: all_databases, exclude, compression_level, compression_threads, parallel, schedule, "
-      "timezone, state_dir, catch_up, lock_wait_timeout, verify_after_backup");
+      "timezone, state_dir, catch_up, lock_wait_timeout, stall_timeout, shrink_warning, verify_after_backup");
 }
 
 void read_restore(const toml::table& t, const std::string& file, Config& cfg) {

@@ -64,6 +64,8 @@ struct BackupConfig {
   std::chrono::seconds catch_up{6 * 3600};
   std::string verify_after_backup = "none";
   std::chrono::seconds lock_wait_timeout{15 * 60};
+  std::chrono::seconds stall_timeout{30 * 60};  // pg_dump silent this long: stopped, reported
+  double shrink_warning = 0.5;  // warn when a dump is smaller than this share of the previous one
 };
 
 struct DatabaseConfig {

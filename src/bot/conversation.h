@@ -1,0 +1,166 @@
+// Conversation: the Telegram bot's PURE state machine. An incoming update (a text message
+// or a button press) goes in; a list of actions (send, edit, answer the button, start a
+// job, log) comes out. No network and no clock: the bot (bot/bot.cpp) performs the
+// actions, and unit tests drive it with a fake BotBackend. Buttons carry short opaque
+// tokens mapped to what was offered in that chat, so forged callback data does nothing.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bot/backend.h"
+#include "bot/messages.h"
+
+namespace bb::bot {
+
+// One update from Telegram, reduced to what the conversation needs.
+struct Incoming {
+  enum class Kind { kText, kCallback, kOther };
+  Kind kind = Kind::kOther;
+  std::int64_t user_id = 0;
+  std::string username;  // "@name" or first name, for the log; may be empty
+  std::int64_t chat_id = 0;
+  std::optional<std::int64_t> message_id;  // callback: the message the button is on (may be missing)
+  std::string text;         // kText
+  std::string callback_id;  // kCallback
+  std::string data;         // kCallback: the button's callback_data
+};
+
+// One inline keyboard button.
+struct Button {
+  std::string text;
+  std::string data;  // at most 64 bytes (Telegram's limit); always a short token here
+};
+// Rows of inline buttons.
+using Keyboard = std::vector<std::vector<Button>>;
+
+// A restore or backup run, executed one at a time by the bot's worker.
+struct Job {
+  enum class Kind { kRestore, kBackup };
+  std::uint64_t id = 0;
+  Kind kind = Kind::kRestore;
+  std::string db;
+  std::string backup_id;  // kRestore
+  TimePoint backup_time{};  // kRestore
+  std::string target;     // kRestore: the archive database
+  std::int64_t chat_id = 0;
+  std::int64_t user_id = 0;
+};
+
+// How a job ended.
+struct JobOutcome {
+  bool ok = false;
+  bool busy = false;      // a backup run of another process held the lock
+  bool cancelled = false; // the bot was stopped
+  std::string error;      // plain reason when not ok
+  RestoreResult restore;  // kRestore and ok
+  BackupResult backup;    // kBackup and ok
+};
+
+// Something the bot must do.
+struct Action {
+  enum class Kind { kSend, kEdit, kAnswerCallback, kStartJob, kLog };
+  Kind kind = Kind::kSend;
+  std::int64_t chat_id = 0;
+  std::int64_t message_id = 0;  // kEdit
+  std::string text;             // kSend/kEdit: message; kLog: log line
+  Keyboard keyboard;            // kSend/kEdit
+  std::string callback_id;      // kAnswerCallback
+  std::uint64_t job_id = 0;     // kSend: report the sent message's id via job_message_sent(); kStartJob
+  std::optional<Job> job;       // kStartJob
+};
+
+// Fixed settings of a conversation.
+struct ConversationSettings {
+  std::vector<std::int64_t> admins;
+  Language language = Language::kRu;
+  const date::time_zone* zone = nullptr;  // for dates; nullptr: UTC
+  std::size_t page_size = 8;
+  std::size_t max_offers_per_chat = 400;  // oldest buttons stop working beyond this
+};
+
+// The bot's conversation with every chat. Not thread-safe: the bot serialises calls.
+class Conversation {
+ public:
+  Conversation(BotBackend& backend, ConversationSettings settings);
+
+  // Handles one update. Non-admins get no actions at all (one kLog the first time).
+  std::vector<Action> handle(const Incoming& update);
+  // The bot sent a job's progress message (an Action with job_id) as message_id.
+  void job_message_sent(std::uint64_t job_id, std::int64_t message_id);
+  // Progress of the running job (the bot throttles the calls).
+  std::vector<Action> job_progress(std::uint64_t job_id, std::uint64_t done, std::uint64_t total);
+  // The job ended: tell its chat, then start the next queued job (if any).
+  std::vector<Action> job_finished(std::uint64_t job_id, const JobOutcome& outcome);
+  // The bot is stopping: tell every queued job's chat it will not run.
+  std::vector<Action> cancel_queued();
+  // The running job's id, if any.
+  std::optional<std::uint64_t> running_job() const;
+  // Number of jobs waiting behind the running one.
+  std::size_t queued_jobs() const { return queue_.size(); }
+
+ private:
+  // What a button offered in a chat stands for.
+  struct Offer {
+    enum class Kind { kDatabase, kPage, kBackup, kConfirmRestore, kCancel, kDropArchive, kConfirmDrop, kBackupDb };
+    Kind kind;
+    std::string db;
+    std::string backup_id;
+    TimePoint time{};
+    std::string archive;
+    std::size_t page = 0;
+    std::uint64_t group = 0;  // buttons of one confirmation: using one retires all
+  };
+  struct ChatState {
+    std::map<std::string, Offer> offers;  // token -> offer
+    std::deque<std::string> order;        // oldest first, for eviction
+    std::set<std::string> used;           // retired single-use tokens (for a clearer reply)
+  };
+  struct RunningJob {
+    Job job;
+    std::optional<std::int64_t> message_id;
+  };
+
+  bool is_admin(std::int64_t user) const;
+  std::string offer(std::int64_t chat, Offer offer);
+  void retire_group(std::int64_t chat, std::uint64_t group);
+  std::string t(Msg msg, std::initializer_list<std::pair<std::string_view, std::string>> values = {}) const;
+  std::string when(TimePoint time) const;
+
+  std::vector<Action> on_text(const Incoming& u);
+  std::vector<Action> on_callback(const Incoming& u);
+  void show_databases(const Incoming& u, std::vector<Action>& out, bool edit);
+  void show_backups(const Incoming& u, const std::string& db, std::size_t page, std::vector<Action>& out, bool edit);
+  void show_confirm_restore(const Incoming& u, const Offer& o, std::vector<Action>& out);
+  void show_list(const Incoming& u, std::vector<Action>& out);
+  void show_status(const Incoming& u, std::vector<Action>& out);
+  void show_archives(const Incoming& u, std::vector<Action>& out);
+  void request_backup(const Incoming& u, const std::string& db, std::vector<Action>& out);
+  void enqueue(Job job, std::vector<Action>& out);
+  void start_next(std::vector<Action>& out);
+  std::string starting_text(const Job& job) const;
+  std::string job_what(const Job& job) const;
+  void reply(const Incoming& u, std::string text, Keyboard keyboard, std::vector<Action>& out, bool edit) const;
+
+  BotBackend& backend_;
+  ConversationSettings settings_;
+  std::map<std::int64_t, ChatState> chats_;
+  std::set<std::int64_t> denied_logged_;
+  std::uint64_t next_token_ = 1;
+  std::uint64_t next_group_ = 1;
+  std::uint64_t next_job_ = 1;
+  std::optional<RunningJob> running_;
+  std::deque<RunningJob> queue_;  // waiting jobs with their "queued" message
+};
+
+// Runs a job against the backend (called by the bot's worker thread; never throws:
+// every failure is in the outcome, a stop request as cancelled).
+JobOutcome run_job(BotBackend& backend, const Job& job, const ProgressCallback& progress);
+
+}  // namespace bb::bot
