@@ -74,6 +74,8 @@ int main(int argc, char** argv) {
   restore->add_option("--jobs", restore_opts.request.jobs,
                       "parallel pg_restore jobs (default [restore] jobs; above 1 uses a temporary file in TMPDIR)")
       ->check(CLI::Range(1, 64));
+  restore->add_flag("--no-owner", restore_opts.request.no_owner,
+                    "objects belong to the restoring user (for a server without the original roles)");
   restore->add_flag("--json", restore_opts.json, "print the result as JSON");
 
   bb::VerifyOptions verify_opts;

@@ -1,6 +1,7 @@
 // Reading stored backups back.
 #include "commands/backup_reader.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -161,6 +162,51 @@ std::uint64_t read_dump(Storage& storage, const BackupEntry& entry, const Manife
                            m->sha256 + " — restore another backup (--backup ID)");
   }
   return fetched;
+}
+
+std::string read_toc(Storage& storage, const BackupEntry& entry, const Manifest* m, const DecryptionKeys& keys,
+                     const std::string& pg_restore) {
+  std::string toc;
+  {
+    ArchiveReader list({pg_restore, {"--list", "--format=custom"}}, [&](const char* d, std::size_t n) { toc.append(d, n); },
+                       true);
+    try {
+      read_dump(storage, entry, m, keys,
+                [&](const char* d, std::size_t n) {
+                  list.write(d, n);
+                  if (list.stopped()) throw EnoughBytes{};
+                },
+                {}, "read " + entry.db + " " + entry.id);
+    } catch (const EnoughBytes&) {
+      // pg_restore has the whole table of contents: the rest of the object is not needed.
+    } catch (const OperationError&) {
+      // The same error, or pg_restore's own, is reported below only if the list failed.
+      if (!list.stopped()) throw;
+    }
+    if (list.finish() != 0)
+      throw OperationError("the table of contents of backup " + entry.id + " of " + quote_name(entry.db) +
+                           " is unreadable (pg_restore --list: " + list.error_text() + ")");
+  }
+  return toc;
+}
+
+std::vector<std::string> toc_owners(const std::string& toc) {
+  std::vector<std::string> owners;
+  std::size_t pos = 0;
+  while (pos < toc.size()) {
+    std::size_t end = toc.find('\n', pos);
+    if (end == std::string::npos) end = toc.size();
+    std::string line = toc.substr(pos, end - pos);
+    pos = end + 1;
+    // "<id>; <catalog> <oid> <type> <schema> <name> <owner>"; no owner: a trailing space.
+    if (line.empty() || line[0] == ';' || line.back() == ' ') continue;
+    std::size_t space = line.rfind(' ');
+    std::size_t fields = static_cast<std::size_t>(std::count(line.begin(), line.end(), ' '));
+    if (space == std::string::npos || fields < 5) continue;
+    std::string owner = line.substr(space + 1);
+    if (std::find(owners.begin(), owners.end(), owner) == owners.end()) owners.push_back(owner);
+  }
+  return owners;
 }
 
 std::optional<Manifest> load_manifest(Storage& storage, const BackupEntry& entry) {

@@ -75,12 +75,11 @@ void check_target(const Config& cfg, PgSession& s, const std::string& source, co
                          existing.marker->source + "\", not of " + quote_name(source) + " — choose another name with --into");
 }
 
-ProcessSpec pg_restore_spec(const Config& cfg, const PgTools& tools, const std::string& temp_db) {
+ProcessSpec pg_restore_spec(const Config& cfg, const PgTools& tools, const std::string& temp_db, bool no_owner) {
   ProcessSpec spec;
   spec.program = tools.pg_restore;
   spec.args = {"--format=custom", "--exit-on-error", "--no-password", "--dbname=" + temp_db};
-  if (cfg.restore.no_owner || cfg.restore.owner) spec.args.push_back("--no-owner");
-  if (cfg.restore.owner) spec.args.push_back("--role=" + *cfg.restore.owner);
+  for (auto& a : owner_args(cfg.restore, no_owner)) spec.args.push_back(a);
   spec.env_set = pg_child_env(cfg.postgres, temp_db);
   return spec;
 }
@@ -95,9 +94,9 @@ ProcessSpec pg_restore_spec(const Config& cfg, const PgTools& tools, const std::
 
 // jobs = 1: the dump flows straight into pg_restore's stdin (no disk use).
 std::uint64_t restore_streaming(const Config& cfg, Storage& storage, const BackupEntry& entry, const Manifest* m,
-                                const DecryptionKeys& keys,
+                                const DecryptionKeys& keys, bool no_owner,
                                 const PgTools& tools, const std::string& temp_db, const ProgressCallback& progress) {
-  ProcessSpec spec = pg_restore_spec(cfg, tools, temp_db);
+  ProcessSpec spec = pg_restore_spec(cfg, tools, temp_db, no_owner);
   spec.pipe_stdin = true;
   Process restore = Process::spawn(spec);
   std::uint64_t fetched;
@@ -156,7 +155,7 @@ class TempFile {
 // jobs > 1: pg_restore -j needs a seekable file, so the verified dump goes to a private
 // temporary file first (TMPDIR, mode 0600, removed afterwards).
 std::uint64_t restore_parallel(const Config& cfg, Storage& storage, const BackupEntry& entry, const Manifest* m,
-                               const DecryptionKeys& keys,
+                               const DecryptionKeys& keys, bool no_owner,
                                const PgTools& tools, const std::string& temp_db, int jobs,
                                const ProgressCallback& progress) {
   const char* tmpdir = std::getenv("TMPDIR");
@@ -179,7 +178,7 @@ std::uint64_t restore_parallel(const Config& cfg, Storage& storage, const Backup
   } catch (const ConsumerFailed& e) {
     throw OperationError(e.what());
   }
-  ProcessSpec spec = pg_restore_spec(cfg, tools, temp_db);
+  ProcessSpec spec = pg_restore_spec(cfg, tools, temp_db, no_owner);
   spec.args.push_back("--jobs=" + std::to_string(jobs));
   spec.args.push_back(file.path());
   Process restore = Process::spawn(spec);
@@ -189,6 +188,17 @@ std::uint64_t restore_parallel(const Config& cfg, Storage& storage, const Backup
 }
 
 }  // namespace
+
+std::vector<std::string> owner_args(const RestoreConfig& restore, bool no_owner) {
+  std::vector<std::string> args;
+  if (no_owner || restore.no_owner || restore.owner) {
+    // Without the original roles, their grants cannot be restored either.
+    args.push_back("--no-owner");
+    args.push_back("--no-privileges");
+  }
+  if (restore.owner) args.push_back("--role=" + *restore.owner);
+  return args;
+}
 
 std::string archive_name_for(const Config& config, const std::string& source) {
   std::string out = config.restore.target;
@@ -242,6 +252,22 @@ RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreR
   check_target(cfg, session, db, target, existing);
   DatabaseLock lock(session, target, "restore");
   PgTools tools = find_pg_tools(cfg.postgres, session.server_version_num() / 10000);
+  // Restoring on another server: roles that own objects must exist there, unless the
+  // archive is restored without owners. Checked before anything is created.
+  bool keep_owners = !(cfg.restore.no_owner || cfg.restore.owner || req.no_owner);
+  if (keep_owners) {
+    std::string toc = read_toc(storage, *entry, manifest ? &*manifest : nullptr, keys, tools.pg_restore);
+    std::vector<std::string> missing;
+    for (const auto& role : toc_owners(toc))
+      if (!session.scalar("select 1 from pg_roles where rolname = $1", {role})) missing.push_back(quote_name(role));
+    if (!missing.empty()) {
+      std::string names;
+      for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
+      throw OperationError("the backup's objects belong to role(s) " + names + " that do not exist on " +
+                           session.where() + " — create them, or restore with --no-owner (or [restore] owner = "
+                           "\"some_role\") so that the archive belongs to the restoring user; nothing was created");
+    }
+  }
 
   // 3. Restore into a temporary database.
   ScratchDatabase temp(session, "bb_restore", manifest ? &*manifest : nullptr);
@@ -254,8 +280,8 @@ RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreR
   RestoreResult result;
   int jobs = req.jobs.value_or(cfg.restore.jobs);
   const Manifest* m = manifest ? &*manifest : nullptr;
-  result.bytes = jobs > 1 ? restore_parallel(cfg, storage, *entry, m, keys, tools, temp.name(), jobs, progress)
-                          : restore_streaming(cfg, storage, *entry, m, keys, tools, temp.name(), progress);
+  result.bytes = jobs > 1 ? restore_parallel(cfg, storage, *entry, m, keys, !keep_owners, tools, temp.name(), jobs, progress)
+                          : restore_streaming(cfg, storage, *entry, m, keys, !keep_owners, tools, temp.name(), progress);
   throw_if_cancelled();
 
   // 4. Hand over: replace the older archive only now that the new one is complete.

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "catalog/keys.h"
@@ -22,6 +23,7 @@ struct RestoreRequest {
   std::optional<std::string> at;      // a time as typed by the user
   std::optional<std::string> into;    // target name; default [restore] target
   std::optional<int> jobs;            // parallel pg_restore jobs; default [restore] jobs
+  bool no_owner = false;              // objects owned by the restoring user (also [restore] no_owner)
 };
 
 struct RestoreResult {
@@ -34,6 +36,10 @@ struct RestoreResult {
   double seconds = 0;
   std::string replaced;  // archive dropped to make room, if any
 };
+
+// pg_restore arguments for ownership: --no-owner --no-privileges when the original roles
+// are not wanted (no_owner or [restore] no_owner/owner), --role=OWNER for [restore] owner.
+std::vector<std::string> owner_args(const RestoreConfig& restore, bool no_owner);
 
 // The archive database name for a source: [restore] target with every {db} replaced.
 std::string archive_name_for(const Config& config, const std::string& source);

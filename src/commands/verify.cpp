@@ -8,6 +8,7 @@
 
 #include "commands/backup_reader.h"
 #include "commands/common.h"
+#include "commands/restore.h"
 #include "pg/scratch_database.h"
 #include "pg/session.h"
 #include "pg/tools.h"
@@ -25,54 +26,6 @@ namespace bb {
 namespace {
 
 constexpr std::size_t kHeadBytes = 64 * 1024;  // COPY headers are far shorter
-
-// A child process fed the dump on stdin whose stdout is read on a thread.
-class Reader {
- public:
-  Reader(ProcessSpec spec, std::function<void(const char*, std::size_t)> on_output, bool may_stop_early)
-      : may_stop_early_(may_stop_early) {
-    spec.pipe_stdin = true;
-    spec.pipe_stdout = static_cast<bool>(on_output);
-    process_ = std::make_unique<Process>(Process::spawn(spec));
-    if (on_output)
-      thread_ = std::thread([this, on_output] {
-        std::vector<char> buf(1 << 16);
-        while (std::size_t n = process_->read_stdout(buf.data(), buf.size())) on_output(buf.data(), n);
-      });
-  }
-  ~Reader() {
-    if (process_) process_->terminate();
-    if (thread_.joinable()) thread_.join();
-  }
-  // Passes a chunk on; a child that may stop early (pg_restore --list) is let go.
-  void write(const char* data, std::size_t n) {
-    if (stopped_) return;
-    try {
-      process_->write_stdin(data, n);
-    } catch (const OperationError& e) {
-      stopped_ = true;
-      if (!may_stop_early_) throw ConsumerFailed(process_->program() + " stopped reading: " + e.what());
-    }
-  }
-  // Ends input and waits; returns the exit code.
-  int finish() {
-    process_->close_stdin();
-    int code = process_->wait();
-    if (thread_.joinable()) thread_.join();
-    return code;
-  }
-  std::string error_text() const {
-    std::string t = log::mask_secrets(process_->stderr_text());
-    while (!t.empty() && t.back() == '\n') t.pop_back();
-    return t.empty() ? "no message" : t;
-  }
-
- private:
-  std::unique_ptr<Process> process_;
-  std::thread thread_;
-  bool may_stop_early_;
-  bool stopped_ = false;
-};
 
 std::string unquote_ident(const std::string& text, std::size_t& pos, bool& ok) {
   std::string out;
@@ -176,16 +129,15 @@ VerifyResult verify_backup(const Config& config, Storage& storage, const BackupE
     CopyRowCounter counter;
     std::uint64_t dump_bytes = 0;
     {
-      Reader list({tools.pg_restore, {"--list", "--format=custom"}}, [&](const char* d, std::size_t n) { toc.append(d, n); },
+      ArchiveReader list({tools.pg_restore, {"--list", "--format=custom"}}, [&](const char* d, std::size_t n) { toc.append(d, n); },
                   true);
-      Reader parse({tools.pg_restore, {"--format=custom", "--file=-"}},
+      ArchiveReader parse({tools.pg_restore, {"--format=custom", "--file=-"}},
                    [&](const char* d, std::size_t n) { counter.feed(d, n); }, false);
-      std::optional<Reader> restore;
+      std::optional<ArchiveReader> restore;
       if (scratch) {
         ProcessSpec spec{tools.pg_restore, {"--format=custom", "--exit-on-error", "--no-password",
                                             "--dbname=" + scratch->name()}};
-        if (config.restore.no_owner || config.restore.owner) spec.args.push_back("--no-owner");
-        if (config.restore.owner) spec.args.push_back("--role=" + *config.restore.owner);
+        for (auto& a : owner_args(config.restore, false)) spec.args.push_back(a);
         spec.env_set = pg_child_env(config.postgres, scratch->name());
         restore.emplace(spec, nullptr, false);
       }
