@@ -228,6 +228,46 @@ void read_postgres(const toml::table& t, const std::string& file, Config& cfg, E
   r.reject_unknown("known keys: host, port, user, password, password_file, bin_dir, maintenance_db");
 }
 
+// Known S3 providers: endpoint, region and addressing style (docs/providers.md says where
+// each value comes from). Keys set explicitly in [storage] win.
+struct ProviderPreset {
+  const char* name;
+  const char* endpoint;  // "" = must be given; "{region}" is replaced
+  const char* region;    // "" = must be given
+  bool path_style;
+};
+constexpr ProviderPreset kProviders[] = {
+    {"timeweb", "https://s3.timeweb.cloud", "ru-1", true},
+    {"yandex", "https://storage.yandexcloud.net", "ru-central1", false},
+    {"selectel", "https://s3.ru-1.storage.selcloud.ru", "ru-1", true},
+    {"vk", "https://hb.ru-msk.vkcloud-storage.ru", "ru-msk", false},
+    {"aws", "https://s3.{region}.amazonaws.com", "", false},
+    {"minio", "", "us-east-1", true},
+};
+
+void apply_provider(const TableReader& r, const toml::table& t, StorageConfig& st) {
+  const ProviderPreset* preset = nullptr;
+  for (const auto& p : kProviders)
+    if (st.provider == p.name) preset = &p;
+  if (!preset)
+    r.fail(*t.get("provider"), "provider",
+           "unknown provider \"" + st.provider + "\"; use timeweb, yandex, selectel, vk, aws or minio, or leave it out "
+           "and set endpoint, region and path_style yourself");
+  if (!t.get("region")) {
+    if (!*preset->region)
+      r.fail(*t.get("provider"), "provider", "provider \"" + st.provider + "\" needs region = \"...\" (e.g. \"eu-central-1\")");
+    st.region = preset->region;
+  }
+  if (st.endpoint.empty()) {
+    if (!*preset->endpoint)
+      r.fail(*t.get("provider"), "provider", "provider \"" + st.provider + "\" needs endpoint = \"https://...\"");
+    st.endpoint = preset->endpoint;
+    auto pos = st.endpoint.find("{region}");
+    if (pos != std::string::npos) st.endpoint.replace(pos, 8, st.region);
+  }
+  if (!st.path_style) st.path_style = preset->path_style;
+}
+
 void read_storage(const toml::table& t, const std::string& file, Config& cfg, EnvLookup env) {
   TableReader r(t, "storage", file);
   auto& st = cfg.storage;
@@ -237,6 +277,7 @@ void read_storage(const toml::table& t, const std::string& file, Config& cfg, En
     else r.fail(*t.get("type"), "type", "unknown storage type \"" + *v + "\"; use \"s3\" or \"local\"");
   }
   if (auto v = r.string("path")) st.path = *v;
+  if (auto v = r.string("provider")) st.provider = *v;
   if (auto v = r.string("endpoint")) st.endpoint = *v;
   if (auto v = r.string("region")) st.region = *v;
   if (auto v = r.string("bucket")) st.bucket = *v;
@@ -257,8 +298,9 @@ void read_storage(const toml::table& t, const std::string& file, Config& cfg, En
   if (auto v = r.boolean("legacy")) st.legacy = *v;
   st.access_key_id = read_secret(r, "access_key_id", "AWS_ACCESS_KEY_ID", env);
   st.secret_access_key = read_secret(r, "secret_access_key", "AWS_SECRET_ACCESS_KEY", env);
+  if (!st.provider.empty()) apply_provider(r, t, st);
   r.reject_unknown(
-      "known keys: type, path, endpoint, region, bucket, prefix, access_key_id(_file), "
+      "known keys: type, provider, path, endpoint, region, bucket, prefix, access_key_id(_file), "
       "secret_access_key(_file), path_style, part_size, upload_concurrency, timeout, max_retries, legacy");
   if (st.type == StorageType::kS3) {
     std::string loc = where(file, t.source());

@@ -33,6 +33,7 @@ enum class StorageType { kLocal, kS3 };
 struct StorageConfig {
   StorageType type = StorageType::kLocal;
   std::string path = "./backups";  // local only
+  std::string provider;            // preset: timeweb, yandex, selectel, vk, aws, minio (docs/providers.md)
   std::string endpoint;            // s3: https://host[:port]
   std::string region = "us-east-1";
   std::string bucket;

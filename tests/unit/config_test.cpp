@@ -211,6 +211,41 @@ TEST_F(ConfigTest, BothInlineAndFileSecretIsAnError) {
   EXPECT_NE(error_of("[postgres]\npassword = \"x\"\npassword_file = \"/y\"\n").find("both"), std::string::npos);
 }
 
+TEST_F(ConfigTest, ProviderPresetsFillEndpointRegionAndAddressing) {
+  g_env["AWS_ACCESS_KEY_ID"] = "a";
+  g_env["AWS_SECRET_ACCESS_KEY"] = "b";
+  Config tw = parse("[storage]\ntype = \"s3\"\nprovider = \"timeweb\"\nbucket = \"339e534d-my_test_bucket\"\n");
+  EXPECT_EQ(tw.storage.endpoint, "https://s3.timeweb.cloud");
+  EXPECT_EQ(tw.storage.region, "ru-1");
+  EXPECT_EQ(tw.storage.path_style, true);
+  Config ya = parse("[storage]\ntype = \"s3\"\nprovider = \"yandex\"\nbucket = \"b\"\n");
+  EXPECT_EQ(ya.storage.endpoint, "https://storage.yandexcloud.net");
+  EXPECT_EQ(ya.storage.region, "ru-central1");
+  EXPECT_EQ(ya.storage.path_style, false);
+  Config aws = parse("[storage]\ntype = \"s3\"\nprovider = \"aws\"\nregion = \"eu-central-1\"\nbucket = \"b\"\n");
+  EXPECT_EQ(aws.storage.endpoint, "https://s3.eu-central-1.amazonaws.com");
+  EXPECT_EQ(aws.storage.path_style, false);
+  // Explicit keys win over the preset (older Timeweb accounts).
+  Config old = parse("[storage]\ntype = \"s3\"\nprovider = \"timeweb\"\nendpoint = \"https://s3.timeweb.com\"\n"
+                     "bucket = \"b\"\npath_style = false\n");
+  EXPECT_EQ(old.storage.endpoint, "https://s3.timeweb.com");
+  EXPECT_EQ(old.storage.path_style, false);
+  EXPECT_NE(error_of("[storage]\ntype = \"s3\"\nprovider = \"aws\"\nbucket = \"b\"\n").find("needs region"),
+            std::string::npos);
+  EXPECT_NE(error_of("[storage]\ntype = \"s3\"\nprovider = \"minio\"\nbucket = \"b\"\n").find("needs endpoint"),
+            std::string::npos);
+  std::string e = error_of("[storage]\ntype = \"s3\"\nprovider = \"dropbox\"\nbucket = \"b\"\n");
+  EXPECT_NE(e.find("bb.toml:3"), std::string::npos) << e;
+}
+
+TEST_F(ConfigTest, BadScheduleAndTimezoneAreConfigErrors) {
+  std::string e = error_of("[backup]\nschedule = \"0 4 * * MOM\"\n");
+  EXPECT_NE(e.find("bb.toml:2"), std::string::npos) << e;
+  EXPECT_NE(e.find("MOM"), std::string::npos) << e;
+  EXPECT_NE(error_of("[[databases]]\nname = \"x\"\nschedule = \"0 0 30 2 *\"\n").find("bb.toml:3"), std::string::npos);
+  EXPECT_NE(error_of("[backup]\ntimezone = \"Mars/Olympus\"\n").find("bb.toml:2"), std::string::npos);
+}
+
 TEST(ConfigUnits, Sizes) {
   EXPECT_EQ(parse_size("16MiB"), 16u << 20);
   EXPECT_EQ(parse_size("1GiB"), 1u << 30);
