@@ -2,8 +2,11 @@
 #include "commands/report.h"
 
 #include <algorithm>
+#include <map>
 
 #include "bot/telegram.h"
+#include "state/state.h"
+#include "util/lockfile.h"
 #include "util/format.h"
 #include "util/log.h"
 #include "util/timezone.h"
@@ -19,6 +22,12 @@ struct ReportText {
   const char* ok_line;     // {db} {stored} {dump} {time}
   const char* warning_line;  // {text}
   const char* alert;       // {db} {why}
+  const char* unproven;    // {db} {when}
+  const char* never;       // "never"
+  const char* drill_ok;    // {n}
+  const char* drill_failed;  // {failed} {n}
+  const char* drill_line_ok;  // {db} {id} {tables} {rows}
+  const char* drill_line_failed;  // {db} {id} {why}
 };
 
 const ReportText kEnglish{
@@ -28,6 +37,12 @@ const ReportText kEnglish{
     "✅ {db}: {stored} stored ({dump} dump), {time}",
     "⚠️ {text}",
     "❌ BackupBuddy: {db} was not backed up — {why}",
+    "⚠️ {db}: not proven restorable since {when} — run `backupbuddy verify --restore-test {db}`",
+    "never",
+    "BackupBuddy restore drill: all {n} database(s) restored and checked.",
+    "BackupBuddy restore drill: {failed} of {n} database(s) FAILED to restore.",
+    "✅ {db}: backup {id} restores ({tables} tables, {rows} rows)",
+    "❌ {db}: backup {id} does NOT restore — {why}",
 };
 
 const ReportText kRussian{
@@ -37,6 +52,12 @@ const ReportText kRussian{
     "✅ {db}: сохранено {stored} (дамп {dump}), {time}",
     "⚠️ {text}",
     "❌ BackupBuddy: не удалось сохранить {db} — {why}",
+    "⚠️ {db}: восстановление не проверялось с {when} — запустите `backupbuddy verify --restore-test {db}`",
+    "никогда",
+    "BackupBuddy, проверка восстановления: все базы ({n}) восстановлены и проверены.",
+    "BackupBuddy, проверка восстановления: не восстановилось баз: {failed} из {n}.",
+    "✅ {db}: копия {id} восстанавливается (таблиц: {tables}, строк: {rows})",
+    "❌ {db}: копия {id} НЕ восстанавливается — {why}",
 };
 
 const ReportText& text_for(const std::string& language) { return language == "en" ? kEnglish : kRussian; }
@@ -74,6 +95,44 @@ std::string format_run_report(const std::vector<BackupResult>& results, const st
   return out;
 }
 
+std::vector<std::string> restore_proof_warnings(const Config& config, const std::vector<std::string>& databases) {
+  std::vector<std::string> out;
+  if (!config.verify.schedule) return out;
+  const ReportText& t = text_for(config.telegram.language);
+  std::map<std::string, DatabaseState> state;
+  try {
+    state = StateStore(state_directory(config.backup.state_dir)).load();
+  } catch (const std::exception&) {
+  }
+  const auto* zone = resolve_zone(config.backup.timezone);
+  auto now = std::chrono::system_clock::now();
+  for (const auto& db : databases) {
+    auto it = state.find(db);
+    bool proven = it != state.end() && it->second.verify_ok && it->second.restore_tested &&
+                  !it->second.verified_at.empty() &&
+                  now - parse_user_time(it->second.verified_at, zone) <= config.verify.max_age;
+    if (proven) continue;
+    std::string when = it == state.end() || it->second.verified_at.empty() || !it->second.restore_tested
+                           ? std::string(t.never)
+                           : format_local(parse_user_time(it->second.verified_at, zone), zone);
+    out.push_back(fill(t.unproven, {{"db", db}, {"when", when}}));
+  }
+  return out;
+}
+
+std::string format_drill_report(const std::vector<VerifyResult>& results, const std::string& language) {
+  const ReportText& t = text_for(language);
+  std::size_t failed = std::count_if(results.begin(), results.end(), [](const VerifyResult& r) { return !r.ok; });
+  std::string out = failed == 0 ? fill(t.drill_ok, {{"n", std::to_string(results.size())}})
+                                : fill(t.drill_failed, {{"failed", std::to_string(failed)},
+                                                        {"n", std::to_string(results.size())}});
+  for (const auto& r : results)
+    out += "\n" + (r.ok ? fill(t.drill_line_ok, {{"db", r.database}, {"id", r.id}, {"tables", std::to_string(r.tables)},
+                                                 {"rows", std::to_string(r.rows)}})
+                        : fill(t.drill_line_failed, {{"db", r.database}, {"id", r.id}, {"why", r.error}}));
+  return out;
+}
+
 std::string format_failure_alert(const BackupResult& result, const std::string& language) {
   return fill(text_for(language).alert, {{"db", result.database}, {"why", result.error}});
 }
@@ -98,7 +157,11 @@ void notify_admins(const Config& config, const std::string& text) {
 
 void send_run_report(const Config& config, const std::vector<BackupResult>& results) {
   if (results.empty()) return;
-  notify_admins(config, format_run_report(results, config.telegram.language, resolve_zone(config.backup.timezone)));
+  std::string text = format_run_report(results, config.telegram.language, resolve_zone(config.backup.timezone));
+  std::vector<std::string> dbs;
+  for (const auto& r : results) dbs.push_back(r.database);
+  for (const auto& w : restore_proof_warnings(config, dbs)) text += "\n" + w;
+  notify_admins(config, text);
 }
 
 }  // namespace bb

@@ -7,7 +7,10 @@
 
 #include "bot/bot.h"
 #include "commands/backup.h"
+#include "commands/common.h"
 #include "commands/report.h"
+#include "commands/verify.h"
+#include "storage/storage.h"
 #include "pg/session.h"
 #include "state/state.h"
 #include "util/error.h"
@@ -65,6 +68,10 @@ class Scheduler {
         next = entry.schedule.next_after(now, zone_);
       }
       if (!due.empty()) run(due, "scheduled");
+      if (drill_ && drill_->second <= now) {
+        drill_->second = drill_->first.next_after(now, zone_);
+        run_drill();
+      }
       std::this_thread::sleep_for(kTick);
     }
     log::info("serve: stopped");
@@ -74,6 +81,12 @@ class Scheduler {
  private:
   void rebuild(TimePoint now) {
     zone_ = resolve_zone(config_.backup.timezone);
+    drill_.reset();
+    if (config_.verify.schedule) {
+      CronSchedule drill = CronSchedule::parse(*config_.verify.schedule);
+      TimePoint next = drill.next_after(now, zone_);
+      drill_.emplace(std::move(drill), next);
+    }
     entries_.clear();
     for (auto& e : schedule_entries(config_)) {
       TimePoint next = e.schedule.next_after(now, zone_);
@@ -121,6 +134,18 @@ class Scheduler {
       due.insert(due.end(), dbs.begin(), dbs.end());
     }
     if (!due.empty()) run(due, why);
+    // A restore drill that is due and has not run since its scheduled time.
+    if (drill_) {
+      auto fired = drill_->first.previous_at_or_before(now, zone_);
+      bool missed = false;
+      if (fired && now - *fired <= config_.backup.catch_up)
+        for (const auto& [entry, next] : entries_)
+          for (const auto& db : entry.databases) {
+            auto it = state.find(db);
+            if (it == state.end() || parse_iso_or_epoch(it->second.verified_at) < *fired) missed = true;
+          }
+      if (missed) run_drill();
+    }
   }
 
   void run(std::vector<std::string> dbs, const std::string& why) {
@@ -144,6 +169,40 @@ class Scheduler {
     }
   }
 
+  // Restore drill: verify --restore-test of each database's newest backup; the results go
+  // into the state file (list, status, /status) and to the admins.
+  void run_drill() {
+    log::info("serve: restore drill started");
+    try {
+      std::unique_ptr<Storage> storage = make_storage(config_.storage);
+      std::vector<std::string> dbs;
+      for (const auto& e : entries_)
+        for (const auto& db : safe_resolve(e.first)) dbs.push_back(db);
+      std::vector<VerifyResult> results;
+      for (const auto& db : dbs) {
+        auto backups = list_database_backups(config_, *storage, db);
+        if (backups.empty()) continue;
+        VerifyResult r = verify_backup(config_, *storage, backups.front(), true);
+        StateStore(state_directory(config_.backup.state_dir)).update(db, [&](DatabaseState& s) {
+          s.verified_at = format_iso_utc(std::chrono::system_clock::now());
+          s.verify_ok = r.ok;
+          s.verified_id = r.id;
+          s.restore_tested = r.restore_tested;
+          s.verify_error = r.error;
+        });
+        (r.ok ? log::info : log::error)("serve: restore drill of " + quote_name(db) + ": " +
+                                        (r.ok ? std::string("ok") : r.error));
+        results.push_back(std::move(r));
+      }
+      if (!results.empty()) notify_admins(config_, format_drill_report(results, config_.telegram.language));
+    } catch (const CancelledError&) {
+      throw;
+    } catch (const std::exception& e) {
+      log::error(std::string("serve: the restore drill failed: ") + e.what());
+      notify_admins(config_, std::string("❌ BackupBuddy: ") + log::mask_secrets(e.what()));
+    }
+  }
+
   void reload_config() {
     try {
       Config fresh = reload_();
@@ -161,6 +220,7 @@ class Scheduler {
   Config config_;
   const date::time_zone* zone_ = nullptr;
   std::vector<std::pair<ScheduleEntry, TimePoint>> entries_;
+  std::optional<std::pair<CronSchedule, TimePoint>> drill_;
 };
 
 }  // namespace

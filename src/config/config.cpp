@@ -415,6 +415,16 @@ void read_encryption(const toml::table& t, const std::string& file, Config& cfg)
                       "format does not mix a passphrase with other recipients");
 }
 
+void read_verify(const toml::table& t, const std::string& file, Config& cfg) {
+  TableReader r(t, "verify", file);
+  if (auto v = r.string("schedule")) {
+    validate_schedule(r, *t.get("schedule"), "schedule", *v);
+    cfg.verify.schedule = *v;
+  }
+  if (auto v = r.duration("max_age")) cfg.verify.max_age = std::chrono::duration_cast<std::chrono::seconds>(*v);
+  r.reject_unknown("known keys: schedule, max_age");
+}
+
 void read_databases(const toml::node& node, const std::string& file, Config& cfg) {
   const toml::array* arr = node.as_array();
   if (!arr) throw ConfigError(where(file, node.source()) + ": databases must be [[databases]] entries");
@@ -466,7 +476,8 @@ Config from_table(const toml::table& root, const std::string& file, EnvLookup en
   if (auto* t = section("restore")) read_restore(*t, file, cfg);
   if (auto* t = section("telegram")) read_telegram(*t, file, cfg, env);
   if (auto* t = section("encryption")) read_encryption(*t, file, cfg);
-  r.reject_unknown("known sections: postgres, storage, backup, retention, databases, restore, telegram, encryption");
+  if (auto* t = section("verify")) read_verify(*t, file, cfg);
+  r.reject_unknown("known sections: postgres, storage, backup, retention, databases, restore, telegram, encryption, verify");
   for (const auto& db : cfg.databases) {
     if (all_zero(cfg.retention_for(db.name)))
       throw ConfigError(file + ": database \"" + db.name +

@@ -92,6 +92,12 @@ struct TelegramConfig {
   bool enabled() const { return !token.empty(); }
 };
 
+// Restore drills run by `serve`: `verify --restore-test` of each database's newest backup.
+struct VerifyConfig {
+  std::optional<std::string> schedule;             // e.g. "0 6 * * SUN"; unset: no drills
+  std::chrono::seconds max_age{8 * 24 * 3600};     // flag a database not proven restorable for longer
+};
+
 struct EncryptionConfig {
   std::vector<std::string> recipients;
   std::optional<std::string> identity_file;
@@ -108,6 +114,7 @@ struct Config {
   RestoreConfig restore;
   TelegramConfig telegram;
   EncryptionConfig encryption;
+  VerifyConfig verify;
 
   // The configured database entry of that name, or nullptr.
   const DatabaseConfig* find_database(const std::string& name) const;

@@ -20,6 +20,7 @@ import unittest
 from bbenv import encode_db_name, start_bb, write_config
 from pgenv import PgCluster
 from s3env import S3Env
+from tgenv import ADMIN, TOKEN, Emulator
 
 DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
 
@@ -161,6 +162,33 @@ class ServeTest(unittest.TestCase):
         self.assertLess(elapsed, 10)
         self.assertEqual(self.keys(name + "/"), earlier, "no new manifest or object may appear")
         self.assertEqual(self.s3.proxy_state()["open_uploads"], [])
+
+
+    def test_reports_and_restore_drill_reach_the_admins(self):
+        name = "report"
+        with Emulator() as tg:
+            text = self.config_text(name, [("daily_db", None)])
+            text += ('[verify]\nschedule = "* * * * *"\n\n[telegram]\ntoken = "%s"\nadmins = [%d]\n'
+                     'api_url = "%s"\nlanguage = "en"\n' % (TOKEN, ADMIN, tg.url))
+            cfg = os.path.join(self.tmp, name + ".toml")
+            write_config(cfg, text)
+            proc = start_bb(["serve"], cfg, env=self.env())
+            try:
+                report = tg.wait_message(ADMIN, lambda m: m["text"].startswith("BackupBuddy: all 1"), "run report")
+                self.assertIn("daily_db", report["text"])
+                drill = tg.wait_message(ADMIN, lambda m: "restore drill" in m["text"], "drill report")
+                self.assertIn("all 1 database(s) restored and checked", drill["text"])
+                self.assertIn("daily_db", drill["text"])
+                # The bot runs in the same process.
+                tg.say("/help")
+                tg.wait_message(ADMIN, lambda m: "/start" in m["text"], "help from the bot")
+            finally:
+                elapsed, code, out, err = self.stop(proc)
+            self.assertEqual(code, 0, err[-3000:])
+            self.assertNotIn(TOKEN, err)
+            with open(os.path.join(self.tmp, "state-" + name, "state.json")) as f:
+                state = json.load(f)["databases"]["daily_db"]
+            self.assertTrue(state["verify_ok"] and state["restore_tested"], state)
 
 
 if __name__ == "__main__":
