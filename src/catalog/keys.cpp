@@ -66,9 +66,11 @@ std::optional<ParsedKey> parse_legacy(const std::string& key) {
 
 std::string encode_db_name(const std::string& name) {
   static const char* hex = "0123456789ABCDEF";
+  // "." and ".." would be path segments of their own ("./", "../"): encode their dots too.
+  bool dots_only = name == "." || name == "..";
   std::string out;
   for (unsigned char c : name) {
-    if (unreserved(c)) {
+    if (unreserved(c) && !(dots_only && c == '.')) {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -89,7 +91,8 @@ std::optional<std::string> decode_db_name(const std::string& segment) {
       int hi = hex_value(segment[i + 1]), lo = hex_value(segment[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       unsigned char decoded = static_cast<unsigned char>(hi * 16 + lo);
-      if (unreserved(decoded)) return std::nullopt;  // not canonical: would have been written plain
+      // Not canonical (it would have been written plain), except the dots of "." and "..".
+      if (unreserved(decoded) && decoded != '.') return std::nullopt;
       out += static_cast<char>(decoded);
       i += 2;
     } else if (unreserved(c)) {
@@ -98,6 +101,8 @@ std::optional<std::string> decode_db_name(const std::string& segment) {
       return std::nullopt;
     }
   }
+  if (out.find('.') != std::string::npos && segment.find("%2E") != std::string::npos && out != "." && out != "..")
+    return std::nullopt;  // %2E is written only for "." and ".."
   return out;
 }
 

@@ -44,7 +44,7 @@ std::string manifest_to_json(const Manifest& m) {
   j["database_ctype"] = m.ctype;
   j["table_count"] = m.table_count;
   j["database_size_bytes"] = m.database_size_bytes;
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 Manifest manifest_from_json(const std::string& text, const std::string& where) {
@@ -75,6 +75,8 @@ Manifest manifest_from_json(const std::string& text, const std::string& where) {
     if (!started || !finished) throw bad("started_at/finished_at are not ISO 8601 UTC times");
     m.started_at = *started;
     m.finished_at = *finished;
+    for (const char* key : {"dump_bytes", "stored_bytes"})
+      if (!j.at(key).is_number_unsigned()) throw bad(std::string(key) + " is not a whole non-negative number");
     m.dump_bytes = j.at("dump_bytes").get<std::uint64_t>();
     m.stored_bytes = j.at("stored_bytes").get<std::uint64_t>();
     m.sha256 = j.at("sha256").get<std::string>();

@@ -54,7 +54,7 @@ int cmd_archives(const Config& config, const ArchivesOptions& options) {
   if (options.drop) {
     drop_archive(config, *options.drop);
     if (options.json)
-      std::cout << nlohmann::ordered_json{{"dropped", *options.drop}}.dump(2) << std::endl;
+      std::cout << nlohmann::ordered_json{{"dropped", *options.drop}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     else
       std::cout << "dropped " << *options.drop << "\n";
     return kExitOk;
@@ -77,7 +77,7 @@ int cmd_archives(const Config& config, const ArchivesOptions& options) {
                                {"restored_at", a.marker.restored_at},
                                {"size_bytes", a.size_bytes}});
     }
-    std::cout << j.dump(2) << std::endl;
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     return kExitOk;
   }
   if (archives.empty()) {

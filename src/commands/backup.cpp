@@ -92,7 +92,9 @@ DbFacts database_facts(BackupContext& ctx, const std::string& db) {
 // The table pg_dump could not lock within --lock-wait-timeout, from its stderr
 // ("Query was: LOCK TABLE public.t IN ACCESS SHARE MODE"), or nullopt.
 std::optional<std::string> lock_timeout_table(const std::string& stderr_text) {
-  if (stderr_text.find("lock timeout") == std::string::npos) return std::nullopt;
+  // pg_dump enforces --lock-wait-timeout with a statement timeout on its LOCK TABLE.
+  if (stderr_text.find("lock timeout") == std::string::npos && stderr_text.find("statement timeout") == std::string::npos)
+    return std::nullopt;
   const std::string marker = "LOCK TABLE ";
   std::size_t pos = stderr_text.find(marker);
   if (pos == std::string::npos) return std::nullopt;
@@ -197,7 +199,7 @@ void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, M
                            " for a lock on table " + *blocked + ", held by " + lock_holders(ctx, db, *blocked) +
                            " — end that transaction or raise [backup] lock_wait_timeout; nothing was stored");
     std::string why = last_lines(stderr_text, 3);
-    throw OperationError("pg_dump of " + quote_name(db) + " failed (exit " + std::to_string(code) + "): " +
+    throw OperationError("pg_dump of " + quote_name(db) + " failed (" + dump.describe_exit() + "): " +
                          (why.empty() ? "no message" : why) + " — nothing was stored for this run");
   }
   if (dumped < 5 || head != kCustomFormatMagic)
@@ -458,7 +460,7 @@ int cmd_backup(const Config& config, const BackupOptions& options) {
                               {"verified", r.verified},
                               {"warnings", r.warnings}});
     }
-    std::cout << j.dump(2) << std::endl;
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   } else {
     TextTable table({"DATABASE", "RESULT", "DUMP", "STORED", "RATIO", "TIME", "BACKUP"});
     for (const auto& r : results) {

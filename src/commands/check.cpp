@@ -50,7 +50,7 @@ class Checklist {
       j["ok"] = failed == 0;
       j["checks"] = nlohmann::ordered_json::array();
       for (const auto& i : items_) j["checks"].push_back({{"ok", i.ok}, {"text", i.text}});
-      std::cout << j.dump(2) << std::endl;
+      std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     } else {
       std::cout << (failed == 0 ? "everything needed for a backup works\n"
                                 : std::to_string(failed) + " check(s) FAILED — fix them before relying on backups\n");
@@ -63,30 +63,59 @@ class Checklist {
   std::vector<Item> items_;
 };
 
+// Runs one probe step; a failure names the operation, so a provider's missing feature is
+// pinned down ("multipart upload (initiate, upload part, complete): …").
+template <typename F>
+void probe_step(const std::string& operation, F&& step) {
+  try {
+    step();
+  } catch (const std::exception& e) {
+    throw StorageError(operation + ": " + e.what());
+  }
+}
+
+// Every operation a backup and a prune use, on keys that parse as no backup (so prune
+// never mistakes them for one), cleaned up afterwards.
 std::string storage_probe(Storage& storage, std::uint64_t part_size) {
   char host[128] = "host";
   gethostname(host, sizeof host - 1);
-  // A key that parses as no backup, so prune never mistakes it for one.
   std::string base = ".backupbuddy-check/" + std::string(host) + "-" + std::to_string(getpid());
   std::string body = "BackupBuddy storage probe\n";
-  storage.put(base + "/probe.txt", body);
-  std::string back = storage.get(base + "/probe.txt");
-  if (back != body) throw StorageError("probe read back " + std::to_string(back.size()) + " bytes instead of " +
-                                       std::to_string(body.size()) + " — the storage returns other data than it stored");
-  auto listed = storage.list(base + "/");
-  if (listed.empty()) throw StorageError("the probe object was written but a listing does not show it");
-  // A streamed upload of two parts: what every backup of a real database does.
-  {
+  probe_step("put (PutObject)", [&] { storage.put(base + "/probe.txt", body); });
+  probe_step("get (GetObject)", [&] {
+    std::string back = storage.get(base + "/probe.txt");
+    if (back != body)
+      throw StorageError("read back " + std::to_string(back.size()) + " bytes instead of " +
+                         std::to_string(body.size()) + " — the storage returns other data than it stored");
+  });
+  probe_step("list with a prefix (ListObjectsV2)", [&] {
+    if (storage.list(base + "/").empty()) throw StorageError("the probe object was written but is not listed");
+  });
+  std::string chunk(1 << 20, 'x');
+  probe_step("multipart upload (initiate, upload part, complete)", [&] {
     auto writer = storage.open_writer(base + "/multipart.bin");
-    std::string chunk(1 << 20, 'x');
     for (std::uint64_t written = 0; written < part_size + 1; written += chunk.size()) writer->write(chunk.data(), chunk.size());
     writer->commit();
-  }
-  auto info = storage.head(base + "/multipart.bin");
-  if (!info) throw StorageError("a streamed (multipart) upload completed but the object is missing");
-  storage.remove({base + "/probe.txt", base + "/multipart.bin"});
-  if (storage.head(base + "/probe.txt")) throw StorageError("the probe object is still there after delete");
-  return storage.describe() + ": put, get, list, streamed upload and delete work";
+    if (!storage.head(base + "/multipart.bin")) throw StorageError("the upload completed but the object is missing");
+  });
+  probe_step("multipart abort (AbortMultipartUpload)", [&] {
+    auto writer = storage.open_writer(base + "/aborted.bin");
+    for (std::uint64_t written = 0; written < part_size + 1; written += chunk.size()) writer->write(chunk.data(), chunk.size());
+    writer->abort();
+    if (storage.head(base + "/aborted.bin")) throw StorageError("an aborted upload left an object behind");
+  });
+  probe_step("delete of one object", [&] {
+    storage.remove({base + "/probe.txt"});
+    if (storage.head(base + "/probe.txt")) throw StorageError("the probe object is still there after delete");
+  });
+  probe_step("delete of a batch (DeleteObjects)", [&] {
+    storage.put(base + "/batch-1.txt", body);
+    storage.put(base + "/batch-2.txt", body);
+    storage.remove({base + "/batch-1.txt", base + "/batch-2.txt", base + "/multipart.bin"});
+    if (!storage.list(base + "/").empty()) throw StorageError("objects are still there after a batch delete");
+  });
+  return storage.describe() +
+         ": put, get, list, multipart upload, multipart abort, single and batch delete work";
 }
 
 }  // namespace

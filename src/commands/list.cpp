@@ -8,6 +8,7 @@
 #include "catalog/inventory.h"
 #include "catalog/manifest.h"
 #include "catalog/retention.h"
+#include "commands/backup_reader.h"
 #include "commands/common.h"
 #include "state/state.h"
 #include "storage/storage.h"
@@ -59,7 +60,7 @@ int list_all(const Config& config, Storage& storage, bool json) {
     }
     j["orphan_objects"] = inv.orphan_data.size();
     j["unrecognized_objects"] = inv.unrecognized.size();
-    std::cout << j.dump(2) << std::endl;
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     return kExitOk;
   }
   if (inv.backups.empty()) {
@@ -98,7 +99,7 @@ int list_one(const Config& config, Storage& storage, const std::string& db, bool
     Row r{&b, std::nullopt, "", d.reasons};
     if (!b.legacy) {
       try {
-        r.manifest = manifest_from_json(storage.get(b.manifest_key), b.manifest_key);
+        r.manifest = load_manifest(storage, b);  // also checks it describes this very object
       } catch (const Error& e) {
         r.problem = e.what();
       }
@@ -123,7 +124,7 @@ int list_one(const Config& config, Storage& storage, const std::string& db, bool
       if (!r.problem.empty()) e["problem"] = r.problem;
       j["backups"].push_back(e);
     }
-    std::cout << j.dump(2) << std::endl;
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     return kExitOk;
   }
   if (rows.empty()) {

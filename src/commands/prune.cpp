@@ -93,9 +93,11 @@ int cmd_prune(const Config& config, const PruneOptions& options) {
     std::set<std::string> names;
     for (const auto& [db, list] : everything->backups) names.insert(db);
     for (const auto& o : everything->orphan_data) names.insert(parse_key(o.key)->db);  // crashed runs only
+    all_uploads = pending_uploads(*storage, "");
+    for (const auto& u : all_uploads)  // a first run that was killed leaves only its upload
+      if (auto p = parse_key(u.key); p && p->kind == ParsedKey::Kind::kData) names.insert(p->db);
     dbs.assign(names.begin(), names.end());
     unrecognized = everything->unrecognized.size();
-    all_uploads = pending_uploads(*storage, "");
   }
   const auto* zone = resolve_zone(config.backup.timezone);
   nlohmann::ordered_json json_out;
@@ -144,7 +146,7 @@ int cmd_prune(const Config& config, const PruneOptions& options) {
   }
   if (options.json) {
     json_out["unrecognized_objects"] = unrecognized;
-    std::cout << json_out.dump(2) << std::endl;
+    std::cout << json_out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   } else if (unrecognized) {
     std::cout << unrecognized << " object(s) under the prefix are not backups of BackupBuddy's layout; left alone\n";
   }

@@ -337,7 +337,7 @@ int cmd_restore(const Config& config, const RestoreOptions& options) {
                              {"backup", r.backup_id},     {"backup_time", format_iso_utc(r.backup_time)},
                              {"legacy", r.legacy},        {"bytes", r.bytes},
                              {"seconds", r.seconds}};
-    std::cout << j.dump(2) << std::endl;
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   } else {
     log::info("done: " + quote_name(r.database) + " holds " + quote_name(r.source) + " as of " + format_local(r.backup_time, zone) +
               " (backup " + r.backup_id + ", " + human_bytes(r.bytes) + " read, " + human_seconds(r.seconds) + ")" +

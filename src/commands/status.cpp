@@ -28,7 +28,7 @@ int cmd_status(const Config& config, bool json) {
                                 {"backup_seconds", s.backup_seconds}, {"verified_at", s.verified_at},
                                 {"verify_ok", s.verify_ok}, {"verified_id", s.verified_id},
                                 {"restore_tested", s.restore_tested}, {"verify_error", s.verify_error}});
-    std::cout << j.dump(2) << std::endl;
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     return kExitOk;
   }
   if (state.empty()) {

@@ -257,7 +257,7 @@ int cmd_verify(const Config& config, const VerifyOptions& options) {
                               {"stored_bytes", r.stored_bytes}, {"dump_bytes", r.dump_bytes},
                               {"toc_entries", r.toc_entries}, {"tables", r.tables}, {"rows", r.rows},
                               {"restore_tested", r.restore_tested}, {"seconds", r.seconds}});
-    std::cout << j.dump(2) << std::endl;
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   } else {
     TextTable table({"DATABASE", "BACKUP", "RESULT", "DUMP", "TABLES", "ROWS", "RESTORE TEST", "TIME"});
     for (const auto& r : results)

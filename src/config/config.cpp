@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -538,6 +539,10 @@ Config parse_config(const std::string& text, const std::string& name, EnvLookup 
 }
 
 Config load_config(const std::string& path, EnvLookup env) {
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw ConfigError("config file " + path + " is not a regular file (a directory?) — give the path of the .toml file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError("cannot read config file " + path + " — check the path given with -c or $BACKUPBUDDY_CONFIG");
   std::stringstream buf;

@@ -86,7 +86,7 @@ void StateStore::update(const std::string& database, const std::function<void(Da
   j["format_version"] = 1;
   j["databases"] = nlohmann::ordered_json::object();
   for (const auto& [db, s] : all) j["databases"][db] = to_json(s);
-  std::string text = j.dump(2) + "\n";
+  std::string text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::string tmp = path_ + ".tmp-" + std::to_string(getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw Error("cannot write " + tmp + ": " + std::strerror(errno) + " — check [backup] state_dir");

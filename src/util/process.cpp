@@ -140,6 +140,7 @@ struct Process::State {
   std::size_t stderr_limit = 0;
   bool reaped = false;
   int exit_code = -1;
+  int term_signal = 0;  // the signal that ended the child, 0 if it exited
 
   ~State() { stop_and_reap(); }
 
@@ -226,7 +227,8 @@ struct Process::State {
       } else if (WIFEXITED(status)) {
         exit_code = WEXITSTATUS(status);
       } else if (WIFSIGNALED(status)) {
-        exit_code = 128 + WTERMSIG(status);
+        term_signal = WTERMSIG(status);
+        exit_code = 128 + term_signal;
       } else {
         exit_code = 128;
       }
@@ -434,6 +436,15 @@ int Process::wait() {
 }
 
 void Process::terminate() { state_->signal_child(SIGTERM); }
+
+std::string Process::describe_exit() {
+  int code = wait();
+  if (state_->term_signal != 0) {
+    const char* name = sigabbrev_np(state_->term_signal);
+    return "killed by signal " + std::to_string(state_->term_signal) + (name ? std::string(" (SIG") + name + ")" : "");
+  }
+  return "exit " + std::to_string(code);
+}
 
 std::string Process::stderr_text() const {
   std::lock_guard lock(state_->mutex);

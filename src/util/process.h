@@ -70,6 +70,9 @@ class Process {
   // Closes stdin, waits for the child to end and returns its exit code, or 128+signal
   // if a signal killed it. Idempotent.
   int wait();
+  // After wait(): "exit 1", or "killed by signal 9 (SIGKILL)" (an exit code alone cannot
+  // tell a signal from a program that exited with 128+N).
+  std::string describe_exit();
   // Sends SIGTERM if the child is still running (idempotent).
   void terminate();
   // The tail (last stderr_limit bytes) of the child's stderr; complete after wait().

@@ -241,6 +241,28 @@ class S3Env:
     def clear_faults(self):
         return self._control("DELETE", "faults")
 
+    def set_age(self, age_seconds):
+        """Makes the proxy's listings report LastModified / Initiated times age_seconds in the
+        past (0: the real times), so a test can pretend a day has passed."""
+        return self._control("POST", "clock", {"age_seconds": int(age_seconds)})
+
+    def list_keys(self, prefix="", bucket=None):
+        """Every key under prefix (with aws s3api, through the proxy), sorted."""
+        out = self.aws("s3api", "list-objects-v2", "--bucket", bucket or self.bucket,
+                       "--prefix", prefix).stdout
+        return sorted(o["Key"] for o in json.loads(out or "{}").get("Contents", []))
+
+    def list_objects(self, prefix="", bucket=None):
+        """{key: (size, ETag)} under prefix: a listing to compare before/after a run."""
+        out = self.aws("s3api", "list-objects-v2", "--bucket", bucket or self.bucket,
+                       "--prefix", prefix).stdout
+        return {o["Key"]: (o["Size"], o.get("ETag")) for o in json.loads(out or "{}").get("Contents", [])}
+
+    def fetch(self, key, path, bucket=None):
+        """Downloads one object with aws s3 cp to path; returns path."""
+        self.aws("s3", "cp", "s3://%s/%s" % (bucket or self.bucket, key), path)
+        return path
+
     def assert_clean(self, testcase=None):
         """Fails when the proxy saw a bad signature or an upload is left open."""
         state = self.proxy_state()

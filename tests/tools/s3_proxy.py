@@ -19,6 +19,25 @@ Control endpoints (no auth):
           {"kind": "get_object", "action": "truncate", "after_bytes": 1000000, "times": 1},
           {"kind": "*", "action": "reset", "times": 1}]
     DELETE /__proxy/faults -> all rules removed
+    POST /__proxy/clock   <- {"age_seconds": N}: listings report every object's LastModified and
+         every upload's Initiated N seconds earlier (a test pretends a day has passed without
+         touching the product); {"age_seconds": 0} turns it off
+
+Fault rules: "kind" is an S3 operation as classify() names it, or "*". A rule fires "times"
+times (default 1), or, with "probability" (0..1), on that share of matching requests
+(unlimited unless "times" is given; "seed" makes the draw repeatable). "key_suffix" /
+"key_contains" restrict a rule to matching object keys (e.g. ".dump.zst"). Actions:
+    status   answer HTTP "status" with S3 error "code" (the request is not forwarded)
+    reset    drop the connection with a TCP RST; with "after_bytes" (>= 0) after reading only
+             that much of the request body (a reset mid-upload), else after the whole request
+    truncate forward, but cut the answer's body after "after_bytes" bytes and close
+    stall    slow loris: "phase" "request" (default for bodies) stops reading the request body
+             after "after_bytes" bytes; "phase" "response" sends the answer's headers and
+             "after_bytes" bytes of its body; then nothing for "seconds" (default 30), then close
+    corrupt  forward, answer 200 with the right length but byte "at_byte" (default 0) of the
+             body flipped: a body that does not match
+    garbage  answer "status" (default 200) with "body" (default: not XML) without forwarding
+    delay    wait "seconds" (default 1), then serve the request normally (a slow server)
 """
 
 import argparse
@@ -27,11 +46,14 @@ import hashlib
 import http.client
 import http.server
 import json
+import random
 import re
+import signal
 import socket
 import struct
 import tempfile
 import threading
+import time
 import urllib.parse
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
@@ -73,6 +95,9 @@ class ProxyState:
         self.failures = []  # the last few, for diagnostics
         self.faults = []
         self.faults_fired = 0
+        self.fired_by_action = {}
+        self.age_seconds = 0
+        self.rng = random.Random()
 
     def record_failure(self, reason, method, path):
         self.signature_failures += 1
@@ -87,18 +112,44 @@ class ProxyState:
             "payload_hash_failures": self.payload_hash_failures,
             "failures": list(self.failures),
             "open_uploads": sorted(self.uploads.values(), key=lambda u: (u["key"], u["upload_id"])),
-            "faults": list(self.faults),
+            "faults": self.public_faults(),
             "faults_fired": self.faults_fired,
+            "fired_by_action": dict(self.fired_by_action),
+            "age_seconds": self.age_seconds,
         }
 
-    def take_fault(self, kind):
+    def take_fault(self, kind, key=""):
         """The first matching fault rule (its count decremented), or None."""
         for rule in self.faults:
-            if rule.get("kind") in (kind, "*") and rule.get("times", 1) > 0:
+            if rule.get("kind") not in (kind, "*"):
+                continue
+            if "key_suffix" in rule and not key.endswith(rule["key_suffix"]):
+                continue
+            if "key_contains" in rule and rule["key_contains"] not in key:
+                continue
+            probability = rule.get("probability")
+            if probability is None:
+                if rule.get("times", 1) <= 0:
+                    continue
+            else:
+                if "times" in rule and rule["times"] <= 0:
+                    continue
+                if "seed" in rule and "_rng" not in rule:
+                    rule["_rng"] = random.Random(rule["seed"])
+                draw = rule.get("_rng", self.rng).random()
+                if draw >= float(probability):
+                    continue
+            if "times" in rule or probability is None:
                 rule["times"] = rule.get("times", 1) - 1
-                self.faults_fired += 1
-                return dict(rule)
+            rule["fired"] = rule.get("fired", 0) + 1
+            self.faults_fired += 1
+            action = rule.get("action", "?")
+            self.fired_by_action[action] = self.fired_by_action.get(action, 0) + 1
+            return {k: v for k, v in rule.items() if k != "_rng"}
         return None
+
+    def public_faults(self):
+        return [{k: v for k, v in rule.items() if k != "_rng"} for rule in self.faults]
 
 
 def classify(method, key, query):
@@ -199,15 +250,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         bucket = urllib.parse.unquote(segments[0])
         key = urllib.parse.unquote(segments[1]) if len(segments) > 1 else ""
         kind = classify(self.command, key, query)
+        with state.lock:
+            state.requests += 1
+            state.by_kind[kind] = state.by_kind.get(kind, 0) + 1
+            fault = state.take_fault(kind, key)
+        if fault and self.inject_before_body(fault):
+            return
         body, size, body_sha = self.read_body()
         try:
-            with state.lock:
-                state.requests += 1
-                state.by_kind[kind] = state.by_kind.get(kind, 0) + 1
             if not self.verify(parts, body_sha):
                 return
-            with state.lock:
-                fault = state.take_fault(kind)
             if fault and self.inject(fault):
                 return
             if kind == "abort_upload":
@@ -273,21 +325,70 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return False
         return True
 
+    def body_length(self):
+        try:
+            return int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return 0
+
+    def read_some_body(self, limit):
+        """Reads at most limit bytes of a Content-Length request body (for mid-body faults)."""
+        remaining = min(limit, self.body_length())
+        while remaining > 0:
+            data = self.rfile.read(min(CHUNK, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+
+    def drop_connection(self):
+        """Closes the client's connection with a TCP RST."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+
+    def stall(self, fault):
+        """Sends and reads nothing for the rule's seconds (bounded), then closes the connection."""
+        deadline = time.monotonic() + min(float(fault.get("seconds", 30)), 600.0)
+        while time.monotonic() < deadline and not self.server.stopping:
+            time.sleep(0.05)
+        self.drop_connection()
+
+    def inject_before_body(self, fault):
+        """Faults that act while the request body is still arriving; True when they did."""
+        action = fault.get("action")
+        has_body = self.body_length() > 0
+        if action == "reset" and "after_bytes" in fault and has_body:
+            self.read_some_body(int(fault["after_bytes"]))
+            self.drop_connection()
+            return True
+        if action == "stall" and fault.get("phase", "request" if has_body else "response") == "request":
+            self.read_some_body(int(fault.get("after_bytes", 0)))
+            self.stall(fault)
+            return True
+        return False
+
     def inject(self, fault):
         """Applies a fault rule; True when the request was answered (or dropped) here."""
         action = fault.get("action")
+        if action == "delay":  # a slow but healthy server: wait, then serve normally
+            deadline = time.monotonic() + min(float(fault.get("seconds", 1)), 600.0)
+            while time.monotonic() < deadline and not self.server.stopping:
+                time.sleep(0.02)
+            return False
         if action == "status":
             self.send_s3_error(int(fault.get("status", 503)), fault.get("code", "SlowDown"),
                                fault.get("message", "Injected by the test proxy"))
             return True
         if action == "reset":
-            self.close_connection = True
-            try:
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            except OSError:
-                pass
+            self.drop_connection()
             return True
-        return False  # "truncate" acts while forwarding
+        if action == "garbage":
+            body = fault.get("body", "this is not the answer you are looking for")
+            self.send_bytes(int(fault.get("status", 200)), body.encode(), fault.get("content_type", "application/xml"))
+            return True
+        return False  # "truncate", "corrupt" and response stalls act while forwarding
 
     def upstream(self):
         conn = getattr(self.server.local, "conn", None)
@@ -320,8 +421,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if kind in ("create_upload", "complete_upload"):
             data = response.read()
             self.track_upload(kind, bucket, key, query, response.status, data)
+            if fault and fault.get("action") == "stall":
+                return self.stall(fault)  # done upstream, but the client never hears of it
             return self.relay(response, data)
+        if kind == "list_objects" and self.server.state.age_seconds and response.status == 200:
+            return self.relay(response, self.age_listing(response.read(), "LastModified"))
+        if fault and fault.get("action") == "stall" and response.getheader("Content-Length") in (None, "0"):
+            response.read()
+            return self.stall(fault)
         return self.relay_stream(response, fault)
+
+    def age_listing(self, data, element):
+        """Moves every <element> time in an XML listing back by the configured age."""
+        age = datetime.timedelta(seconds=self.server.state.age_seconds)
+
+        def shift(match):
+            text = match.group(2)
+            try:
+                when = datetime.datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")
+            except ValueError:
+                return match.group(0)
+            when -= age
+            return "%s%s.000Z%s" % (match.group(1), when.strftime("%Y-%m-%dT%H:%M:%S"), match.group(3))
+        pattern = re.compile(r"(<%s>)([^<]*)(</%s>)" % (element, element))
+        return pattern.sub(shift, data.decode("utf-8")).encode("utf-8")
 
     def track_upload(self, kind, bucket, key, query, status, data):
         state = self.server.state
@@ -373,18 +496,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", length)
         self.end_headers()
         limit = None
-        if fault and fault.get("action") == "truncate" and 200 <= response.status < 300:
+        flip_at = None
+        action = fault.get("action") if fault and 200 <= response.status < 300 else None
+        if action in ("truncate", "stall"):
             limit = int(fault.get("after_bytes", 0))
+        elif action == "corrupt":
+            flip_at = int(fault.get("at_byte", 0))
         sent = 0
         while True:
             data = response.read(CHUNK)
             if not data:
                 break
+            if flip_at is not None and sent <= flip_at < sent + len(data):
+                data = bytearray(data)
+                data[flip_at - sent] ^= 0xFF
+                data = bytes(data)
             if limit is not None and sent + len(data) >= limit:
                 self.wfile.write(data[:limit - sent])
                 self.wfile.flush()
                 response.close()
                 self.server.local.conn = None
+                if action == "stall":
+                    return self.stall(fault)
                 self.close_connection = True  # the client sees a body cut short
                 return
             self.wfile.write(data)
@@ -427,7 +560,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        "<StorageClass>STANDARD</StorageClass></Upload>"
                        % (escape(u["key"]), escape(u["upload_id"]), u["initiated"]))
         out.append("</ListMultipartUploadsResult>")
-        self.send_bytes(200, "".join(out).encode())
+        data = "".join(out).encode()
+        if self.server.state.age_seconds:
+            data = self.age_listing(data, "Initiated")
+        self.send_bytes(200, data)
 
     # --- control endpoints ------------------------------------------------------------
 
@@ -448,6 +584,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             rules = json.loads(raw or b"[]")
             with state.lock:
                 state.faults.extend(rules if isinstance(rules, list) else [rules])
+            return self.send_bytes(200, b"{}", "application/json")
+        if what == "clock" and self.command == "POST":
+            settings = json.loads(raw or b"{}")
+            with state.lock:
+                state.age_seconds = int(settings.get("age_seconds", 0))
             return self.send_bytes(200, b"{}", "application/json")
         if what == "faults" and self.command == "DELETE":
             with state.lock:
@@ -471,6 +612,7 @@ class ProxyServer(http.server.ThreadingHTTPServer):
         self.verbose = args.verbose
         self.state = ProxyState()
         self.local = threading.local()
+        self.stopping = False
 
 
 def main():
@@ -485,10 +627,13 @@ def main():
     args = parser.parse_args()
     server = ProxyServer((args.host, args.port), args)
     print("s3_proxy listening on http://%s:%d -> %s" % (args.host, args.port, args.upstream), flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: (setattr(server, "stopping", True),
+                                               threading.Thread(target=server.shutdown).start()))
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
+    server.stopping = True
 
 
 if __name__ == "__main__":

@@ -18,6 +18,16 @@ TEST(Keys, AwkwardNamesArePercentEncodedUppercase) {
   EXPECT_EQ(encode_db_name("100%"), "100%25");
 }
 
+TEST(Keys, DotNamesNeverBecomePathSegments) {
+  EXPECT_EQ(encode_db_name("."), "%2E");
+  EXPECT_EQ(encode_db_name(".."), "%2E%2E");
+  EXPECT_EQ(encode_db_name("..."), "...");
+  EXPECT_EQ(decode_db_name("%2E"), ".");
+  EXPECT_EQ(decode_db_name("%2E%2E"), "..");
+  EXPECT_FALSE(decode_db_name("a%2Eb"));  // only "." and ".." are written that way
+  EXPECT_EQ(parse_key(data_key("..", "20260903T040000Z", false))->db, "..");
+}
+
 TEST(Keys, EncodingRoundTripsEveryByte) {
   std::string all;
   for (int c = 1; c < 256; ++c) all += static_cast<char>(c);
