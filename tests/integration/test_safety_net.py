@@ -144,6 +144,25 @@ class SafetyNetTest(unittest.TestCase):
             self.assertIn("NotImplemented", failed[0])
             s3.clear_faults()
             self.assertEqual(s3.proxy_state()["open_uploads"], [])
+            # A provider without batch delete: check says so, and pruning deletes one by one.
+            s3.inject_faults([{"kind": "delete_objects", "action": "status", "status": 501,
+                               "code": "NotImplemented", "times": 1000}])
+            proc = run_bb(["check"], cfg, env=env, check=True)
+            self.assertIn("does not support batch delete", proc.stderr)
+            self.pg.create_db("pruned_one_by_one")
+            pcfg = os.path.join(self.tmp, "probe-prune.toml")
+            write_config(pcfg, open(cfg).read() + '[retention]\ndaily = 1\nweekly = 0\nmonthly = 0\nyearly = 0\n'
+                                                  '\n[[databases]]\nname = "pruned_one_by_one"\n')
+            for _ in range(3):
+                run_bb(["backup", "--no-prune"], pcfg, env=env, check=True)
+                time.sleep(1.1)
+            self.assertEqual(len(parse_json_output(run_bb(["list", "pruned_one_by_one", "--json"], pcfg, env=env,
+                                                          check=True))["backups"]), 3)
+            run_bb(["prune"], pcfg, env=env, check=True)
+            left = parse_json_output(run_bb(["list", "pruned_one_by_one", "--json"], pcfg, env=env, check=True))
+            self.assertEqual(len(left["backups"]), 1)
+            self.assertGreaterEqual(s3.proxy_state()["by_kind"].get("delete_object", 0), 4)
+            s3.clear_faults()
 
 
 if __name__ == "__main__":

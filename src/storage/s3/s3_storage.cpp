@@ -3,6 +3,7 @@
 // AbortMultipartUpload) and hands streaming writes to the multipart writer.
 #include "storage/s3/s3_storage.h"
 
+#include <atomic>
 #include <algorithm>
 #include <cstdlib>
 
@@ -188,7 +189,20 @@ class S3Storage final : public Storage {
     return out;
   }
 
+  // One object, one DELETE (absent objects are fine).
+  void delete_one(const std::string& full) {
+    s3::Call call{.method = "DELETE", .key = full, .action = "DeleteObject", .accepted_statuses = {404}};
+    client_->send(call);
+  }
+
   void remove(const std::vector<std::string>& keys) override {
+    if (keys.size() == 1 || !batch_delete_) {
+      for (const auto& k : keys) {
+        throw_if_cancelled();
+        delete_one(full_key(k));
+      }
+      return;
+    }
     for (std::size_t start = 0; start < keys.size(); start += kDeleteBatch) {
       throw_if_cancelled();
       std::size_t end = std::min(keys.size(), start + kDeleteBatch);
@@ -198,7 +212,18 @@ class S3Storage final : public Storage {
       s3::Call call{.method = "POST", .query = {{"delete", ""}},
                     .headers = {{"Content-MD5", s3::md5_base64(body)}}, .body = body,
                     .content_type = "application/xml", .action = "DeleteObjects"};
-      http::Response response = client_->send(call);
+      http::Response response;
+      try {
+        response = client_->send(call);
+      } catch (const StorageError& e) {
+        // A provider without batch delete (501 NotImplemented): delete one by one from now on.
+        if (e.http_status() != 501 && e.http_status() != 405) throw;
+        log::warn(std::string("S3: this provider does not support batch delete (DeleteObjects); deleting "
+                              "objects one by one: ") + e.what());
+        batch_delete_ = false;
+        for (const auto& k : batch) delete_one(k);
+        continue;
+      }
       std::vector<s3::DeleteFailure> failures;
       for (auto& f : s3::parse_delete_result(response.body))
         if (f.code != "NoSuchKey") failures.push_back(std::move(f));
@@ -261,6 +286,7 @@ class S3Storage final : public Storage {
   }
 
   std::shared_ptr<s3::Client> client_;
+  std::atomic<bool> batch_delete_{true};  // false once the provider answered 501 to DeleteObjects
 };
 
 }  // namespace

@@ -1,0 +1,540 @@
+"""Crash loop: `backupbuddy backup` and `restore` killed at random moments, over and over.
+
+What it proves (the real binary, a real PostgreSQL 15 cluster, s3rver behind the
+SigV4-verifying fault proxy, all on loopback):
+
+* S3: at least BB_CRASH_KILLS (default 20) SIGKILLs of `backup` of a ~60 MB database, at
+  random moments spread over the whole run (connect, dump, upload) plus kills aimed at the
+  phases a random moment rarely hits: CompleteMultipartUpload in flight, the manifest PUT in
+  flight, and prune's deletes (before the first DeleteObjects and between the data and the
+  manifest DeleteObjects). After each kill the next `backup` succeeds; `list --json` never
+  shows a backup whose two objects are not both there. At the end every listed backup's
+  manifest SHA-256 and size equal those of the object fetched with `aws`, the newest
+  restores to the source's table checksums, and once the proxy reports every listing 25 h
+  old, `prune` leaves no open multipart upload and no orphan object (a data object without
+  manifest, or a manifest without data object).
+* Local store: a few SIGKILLs the same way; no ".partial-" file is ever listed as a
+  backup; once every file is 25 h old (os.utime), `prune` leaves no temporary file and no
+  orphan; every listed backup's manifest SHA-256 equals the file's.
+* Restore: SIGKILL mid-stream (a few times) leaves no database under the target name; the
+  temporary `bb_restore_*` databases left behind are counted and reported; the next restore
+  into the same name succeeds and matches the source. SIGTERM mid-stream: exit non-zero
+  within 10 s, no target database, no temporary database left.
+
+The kill schedule is random but seeded: the seed is printed; BB_CRASH_SEED=N reproduces it.
+Run: cd tests/integration && BB_BINARY=.../backupbuddy /usr/bin/python3 -m unittest -v test_crash_loop
+Knobs: BB_CRASH_KILLS (S3 kills, default 20), BB_CRASH_MB (dump size, default 60).
+"""
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import unittest
+
+import bbenv
+from bbenv import describe, encode_db_name, parse_json_output, run_bb, start_bb, write_config
+from pgenv import PgCluster
+from s3env import S3Env
+
+DB = "crash"
+DAY = 24 * 3600
+KILLS = max(20, int(os.environ.get("BB_CRASH_KILLS", "20")))
+DUMP_MB = int(os.environ.get("BB_CRASH_MB", "60"))
+LOCAL_KILLS = 4
+RESTORE_KILLS = 3
+RESTORE_TERMS = 2
+
+
+def log(message):
+    print("  [crash-loop] " + message, file=sys.stderr, flush=True)
+
+
+def wait_for(predicate, timeout=60, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def pg_children_of_cluster(port, programs=(b"pg_dump", b"pg_restore")):
+    """Pids of pg_dump / pg_restore processes aimed at the cluster on `port` (matched by the
+    PGPORT in their environment, so other tests' children are not counted)."""
+    found = []
+    needle = b"PGPORT=%d\0" % port
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                argv0 = f.read().split(b"\0")[0]
+            if not any(argv0.endswith(p) for p in programs):
+                continue
+            with open("/proc/%s/environ" % entry, "rb") as f:
+                env = f.read()
+        except OSError:
+            continue
+        if needle in env or (b"--port=%d" % port) in argv0:
+            found.append(int(entry))
+    return found
+
+
+def fill_random_rows(cluster, db, megabytes):
+    """Rows of random hex (zstd gets them to about half): a dump of about `megabytes` MB."""
+    rows = megabytes * 1024 * 1024 // 110
+    cluster.psql(db, "create table r(id int primary key, a text, b text, c text); "
+                     "insert into r select g, md5(random()::text), md5(random()::text), "
+                     "md5(random()::text) from generate_series(1, %d) g; "
+                     "create table small(id int primary key, v text); "
+                     "insert into small select g, 'row ' || g from generate_series(1, 1000) g;" % rows)
+
+
+class CrashLoop(unittest.TestCase):
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(bbenv.BB_BINARY):
+            raise unittest.SkipTest("binary %s not built" % bbenv.BB_BINARY)
+        cls.seed = int(os.environ.get("BB_CRASH_SEED") or random.randrange(1 << 30))
+        log("seed %d (BB_CRASH_SEED=%d reproduces the kill schedule)" % (cls.seed, cls.seed))
+        cls.tmp = tempfile.mkdtemp(prefix="bb-crash-")
+        os.chmod(cls.tmp, 0o755)
+        if not os.environ.get("BB_KEEP_TMP"):
+            cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
+        cls.pg = PgCluster()
+        cls.addClassCleanup(cls.pg.stop)
+        cls.pg.start()
+        cls.s3 = S3Env(os.path.join(cls.tmp, "s3"))
+        os.makedirs(cls.s3.tmpdir)
+        cls.addClassCleanup(cls.s3.close)
+        cls.s3.start()
+        started = time.monotonic()
+        cls.pg.create_db(DB)
+        fill_random_rows(cls.pg, DB, DUMP_MB)
+        cls.source_checksums = cls.pg.table_checksums(DB)
+        log("filled %r (~%d MB dump) in %.1f s" % (DB, DUMP_MB, time.monotonic() - started))
+
+    def setUp(self):
+        name = self.id().rsplit(".", 1)[-1]
+        self.rng = random.Random("%d/%s" % (self.seed, name))
+        self.dir = os.path.join(self.tmp, name)
+        os.makedirs(self.dir)
+        self.prefix = name.replace("_", "-") + "/"
+        self.state_dir = os.path.join(self.dir, "state")
+        self._background = []
+        self.s3.proxy_reset()
+        self.s3.set_age(0)
+
+    def tearDown(self):
+        self.s3.clear_faults()
+        self.s3.set_age(0)
+        for proc in self._background:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate(timeout=30)
+
+    # ---- configuration and runs ------------------------------------------------------
+
+    def s3_config(self):
+        storage = self.s3.storage_toml(prefix=self.prefix, part_size="5MiB", upload_concurrency=2,
+                                       extra='timeout = "5s"\nmax_retries = 3\n')
+        text = ('[postgres]\nhost = "%s"\nport = %d\nuser = "postgres"\n\n%s\n'
+                '[backup]\nstate_dir = "%s"\n\n[restore]\ntarget = "{db}_archive"\n\n'
+                '[[databases]]\nname = "%s"\n'
+                % (self.pg.host, self.pg.port, storage, self.state_dir, DB))
+        return write_config(os.path.join(self.dir, "s3.toml"), text)
+
+    def local_config(self, store):
+        return write_config(os.path.join(self.dir, "local.toml"),
+                            bbenv.local_config(self.pg, store, self.state_dir, [DB]))
+
+    def env(self):
+        return {"AWS_ACCESS_KEY_ID": self.s3.access_key, "AWS_SECRET_ACCESS_KEY": self.s3.secret_key}
+
+    def bb(self, args, cfg, check=None, timeout=300):
+        return run_bb(args, cfg, env=self.env(), check=check, timeout=timeout)
+
+    def start(self, args, cfg):
+        proc = start_bb(args, cfg, env=self.env())
+        self._background.append(proc)
+        return proc
+
+    def listed(self, cfg):
+        proc = self.bb(["list", DB, "--json"], cfg, check=0)
+        data = parse_json_output(proc)
+        backups = data.get("backups", data) if isinstance(data, dict) else data
+        return {b["id"]: b for b in backups}
+
+    def backup_ok(self, cfg, *extra, why=""):
+        """A full `backup` run that must succeed (e.g. right after a kill)."""
+        proc = self.bb(["backup", DB, "--json", *extra], cfg)
+        self.assertEqual(proc.returncode, 0, describe(proc, why or "backup must succeed"))
+        result = parse_json_output(proc)["results"][0]
+        self.assertTrue(result["ok"], describe(proc, why))
+        return result
+
+    def kill_and_reap(self, proc, sig=signal.SIGKILL):
+        """SIGKILL the binary (only it: its children are left as a crash leaves them) and wait
+        until the orphaned pg_dump / pg_restore went away (SIGPIPE / EOF)."""
+        if proc.poll() is not None:
+            proc.communicate(timeout=30)
+            return False
+        os.kill(proc.pid, sig)
+        proc.communicate(timeout=60)
+        wait_for(lambda: not [p for p in pg_children_of_cluster(self.pg.port) if alive(p)], timeout=60,
+                 what="orphaned pg_dump/pg_restore to exit")
+        return proc.returncode == -sig
+
+    # ---- storage audits -----------------------------------------------------------
+
+    def s3_folder(self):
+        return self.prefix + encode_db_name(DB) + "/"
+
+    def s3_inventory(self):
+        """(data ids, manifest ids, other keys) under the database's folder."""
+        data, manifests, other = set(), set(), []
+        for key in self.s3.list_keys(self.prefix):
+            name = key[len(self.s3_folder()):] if key.startswith(self.s3_folder()) else None
+            if name and name.endswith(".dump.zst") and "/" not in name:
+                data.add(name[:-len(".dump.zst")])
+            elif name and name.endswith(".json") and "/" not in name:
+                manifests.add(name[:-len(".json")])
+            else:
+                other.append(key)
+        return data, manifests, other
+
+    def open_uploads(self):
+        return [u for u in self.s3.proxy_state()["open_uploads"] if u["key"].startswith(self.prefix)]
+
+    def assert_listing_sound_s3(self, cfg, when):
+        """list shows exactly the ids with both a data object and a manifest."""
+        listed = self.listed(cfg)
+        data, manifests, other = self.s3_inventory()
+        self.assertEqual(other, [], "%s: unexpected keys" % when)
+        for backup_id, entry in listed.items():
+            self.assertNotIn(".partial-", backup_id + entry.get("key", ""), when)
+        self.assertEqual(sorted(listed), sorted(data & manifests),
+                         "%s: list must show exactly the complete backups (data %s, manifests %s)"
+                         % (when, sorted(data), sorted(manifests)))
+        return listed
+
+    def assert_s3_backup_intact(self, backup_id):
+        folder = self.s3_folder()
+        manifest = json.loads(self.s3.aws("s3", "cp", "s3://%s/%s%s.json" % (self.s3.bucket, folder, backup_id),
+                                          "-").stdout)
+        path = self.s3.fetch(folder + backup_id + ".dump.zst", os.path.join(self.dir, backup_id + ".dump.zst"))
+        try:
+            self.assertEqual(os.path.getsize(path), manifest["stored_bytes"], backup_id)
+            self.assertEqual(sha256_file(path), manifest["sha256"], "backup %s: SHA-256 mismatch" % backup_id)
+        finally:
+            os.remove(path)
+        return manifest
+
+    def local_inventory(self, store):
+        folder = os.path.join(store, encode_db_name(DB))
+        data, manifests, partial, other = set(), set(), [], []
+        for name in (os.listdir(folder) if os.path.isdir(folder) else []):
+            if ".partial-" in name:
+                partial.append(name)
+            elif name.endswith(".dump.zst"):
+                data.add(name[:-len(".dump.zst")])
+            elif name.endswith(".json"):
+                manifests.add(name[:-len(".json")])
+            else:
+                other.append(name)
+        return folder, data, manifests, partial, other
+
+    def assert_listing_sound_local(self, cfg, store, when):
+        listed = self.listed(cfg)
+        _folder, data, manifests, _partial, other = self.local_inventory(store)
+        self.assertEqual(other, [], when)
+        for backup_id, entry in listed.items():
+            self.assertNotIn(".partial-", backup_id + entry.get("key", ""), "%s: a temporary file is listed" % when)
+        self.assertEqual(sorted(listed), sorted(data & manifests), when)
+        return listed
+
+    # ---- the kill schedule ------------------------------------------------------------
+
+    def kill_at_random_moment(self, cfg, full_seconds, slot, slots, args):
+        """Starts `backup`, kills it at a moment drawn from the slot-th of `slots` equal
+        stretches of a whole run (stratified, so the moments cover the run). Returns a label
+        (or None when the run ended first)."""
+        moment = full_seconds * 1.05 * (slot + self.rng.random()) / slots
+        proc = self.start(args, cfg)
+        time.sleep(moment)
+        killed = self.kill_and_reap(proc)
+        return ("random t=%.2fs" % moment) if killed else None
+
+    def kill_in_fault(self, cfg, rules, fired, label, args, extra_wait=(0.0, 0.4)):
+        """Injects rules that hold a request in the proxy (delay or stall); kills `backup`
+        once `fired` faults fired, after a random extra wait."""
+        self.s3.proxy_reset()
+        self.s3.inject_faults(rules)
+        proc = self.start(args, cfg)
+        try:
+            wait_for(lambda: self.s3.proxy_state()["faults_fired"] >= fired or proc.poll() is not None,
+                     timeout=120, what="the fault for " + label)
+            if proc.poll() is None:
+                time.sleep(self.rng.uniform(*extra_wait))
+            killed = self.kill_and_reap(proc)
+        finally:
+            self.s3.clear_faults()
+        return label if killed else None
+
+    # ---- tests ------------------------------------------------------------------------
+
+    def test_1_s3_backup_sigkill_loop(self):
+        cfg = self.s3_config()
+        started = time.monotonic()
+        first = self.backup_ok(cfg, why="first backup")
+        full = time.monotonic() - started
+        log("S3: a whole backup run takes %.2f s" % full)
+        stall = {"action": "stall", "phase": "request", "after_bytes": 0, "seconds": 8, "times": 1}
+        aimed = [
+            # CompleteMultipartUpload held, then forwarded after the client died: data, no manifest.
+            ("complete_upload delayed (forwarded later)",
+             [{"kind": "complete_upload", "action": "delay", "seconds": 2, "times": 1}], 1),
+            # ... or never forwarded: the upload stays open.
+            ("complete_upload stalled (never forwarded)", [dict(stall, kind="complete_upload")], 1),
+            # The manifest PUT held and forwarded after the client died: a whole backup appears.
+            ("manifest PUT delayed (forwarded later)",
+             [{"kind": "put_object", "key_suffix": ".json", "action": "delay", "seconds": 2, "times": 1}], 1),
+            # ... or never forwarded: a data object without manifest.
+            ("manifest PUT stalled (never forwarded)", [dict(stall, kind="put_object", key_suffix=".json")], 1),
+            # prune: killed before its first DeleteObjects reached S3,
+            ("prune: first DeleteObjects stalled", [dict(stall, kind="delete_objects")], 1),
+            # and between deleting the data objects and deleting their manifests.
+            ("prune: between data and manifest DeleteObjects",
+             [{"kind": "delete_objects", "action": "delay", "seconds": 0, "times": 1},
+              dict(stall, kind="delete_objects")], 2),
+        ]
+        kills, misses, attempts = [], [], 0
+        random_slots = KILLS - len(aimed)
+        slot_order = list(range(random_slots))
+        self.rng.shuffle(slot_order)
+        plan = [("aimed", a) for a in aimed] + [("random", s) for s in slot_order]
+        self.rng.shuffle(plan)
+        extra = 0
+        while plan or (len(kills) < KILLS and extra < 10):
+            if plan:
+                kind, what = plan.pop(0)
+            else:  # a random moment that fell after the run's end: try again
+                kind, what = "random", self.rng.randrange(random_slots)
+                extra += 1
+            attempts += 1
+            # Every other attempt runs with --no-prune, so that backups pile up for the audit;
+            # prune-aimed kills need prune.
+            args = ["backup", DB, "--json"]
+            if kind == "random" and attempts % 2 == 0:
+                args.append("--no-prune")
+            time.sleep(1.05)  # a fresh backup id for the attempt
+            if kind == "aimed":
+                label = self.kill_in_fault(cfg, what[1], what[2], what[0], args)
+            else:
+                label = self.kill_at_random_moment(cfg, full, what, random_slots, args)
+            if label:
+                kills.append(label)
+            else:
+                misses.append(what[0] if kind == "aimed" else "random slot %d" % what)
+            when = "after attempt %d (%s)" % (attempts, label or "ended before the kill")
+            self.assert_listing_sound_s3(cfg, when)
+            # The next run must succeed (stale lock, advisory lock, open uploads, orphans).
+            time.sleep(1.05)
+            self.backup_ok(cfg, *([] if attempts % 3 else ["--no-prune"]), why="backup right " + when)
+            self.assert_listing_sound_s3(cfg, when + " and a good run")
+        log("S3: %d SIGKILLs in %d attempts: %s" % (len(kills), attempts, "; ".join(kills)))
+        if misses:
+            log("S3: ended before the kill: %s" % "; ".join(misses))
+        self.assertGreaterEqual(len(kills), KILLS, "only %d kills landed: %s" % (len(kills), kills))
+
+        # Every listed backup is whole: manifest SHA-256/size = the object fetched with aws.
+        listed = self.assert_listing_sound_s3(cfg, "after the loop")
+        self.assertGreaterEqual(len(listed), 2)
+        for backup_id in sorted(listed):
+            self.assert_s3_backup_intact(backup_id)
+        newest = max(listed)
+        proc = self.bb(["restore", DB, "--backup", newest, "--into", "crash_s3_newest"], cfg, check=0)
+        self.assertEqual(bbenv.last_line(proc.stdout), "crash_s3_newest", describe(proc))
+        self.assertEqual(self.pg.table_checksums("crash_s3_newest"), self.source_checksums)
+        self.pg.drop_db("crash_s3_newest")
+
+        # A day later (as the listings tell it), prune cleans every leftover of the dead runs.
+        data, manifests, _other = self.s3_inventory()
+        leftovers = {"open uploads": len(self.open_uploads()), "data without manifest": sorted(data - manifests),
+                     "manifest without data": sorted(manifests - data)}
+        log("S3: leftovers of the killed runs before prune: %s" % json.dumps(leftovers))
+        self.s3.set_age(DAY + 3600)
+        proc = self.bb(["prune", "--json"], cfg)
+        self.s3.set_age(0)
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        self.assertEqual(self.open_uploads(), [], describe(proc, "prune must abort every day-old upload"))
+        data, manifests, other = self.s3_inventory()
+        self.assertEqual(sorted(data - manifests), [], describe(proc, "prune must remove day-old data objects "
+                                                                      "without manifest"))
+        self.assertEqual(sorted(manifests - data), [], describe(
+            proc, "prune must remove day-old manifests whose data object is gone (left by a prune killed "
+                  "between its two DeleteObjects calls); before prune: %s" % json.dumps(leftovers)))
+        self.assertEqual(other, [])
+        after = self.assert_listing_sound_s3(cfg, "after the aged prune")
+        self.assertIn(newest, after, "the newest backup is never deleted")
+        state = self.s3.proxy_state()
+        self.assertEqual(state["signature_failures"], 0, json.dumps(state["failures"], indent=1))
+
+    def test_2_local_backup_sigkill_loop(self):
+        store = os.path.join(self.dir, "store")
+        cfg = self.local_config(store)
+        started = time.monotonic()
+        self.backup_ok(cfg, why="first local backup")
+        full = time.monotonic() - started
+        log("local: a whole backup run takes %.2f s" % full)
+        kills, attempts = [], 0
+        slots = list(range(LOCAL_KILLS))
+        self.rng.shuffle(slots)
+        while (slots or len(kills) < LOCAL_KILLS) and attempts < LOCAL_KILLS + 6:
+            slot = slots.pop(0) if slots else self.rng.randrange(LOCAL_KILLS)
+            attempts += 1
+            time.sleep(1.05)
+            args = ["backup", DB, "--json"] + (["--no-prune"] if attempts % 2 else [])
+            label = self.kill_at_random_moment(cfg, full, slot, LOCAL_KILLS, args)
+            if label:
+                kills.append(label)
+            when = "local attempt %d (%s)" % (attempts, label or "ended before the kill")
+            self.assert_listing_sound_local(cfg, store, when)
+            time.sleep(1.05)
+            self.backup_ok(cfg, "--no-prune", why="local backup right after " + when)
+            self.assert_listing_sound_local(cfg, store, when + " and a good run")
+        log("local: %d SIGKILLs in %d attempts: %s" % (len(kills), attempts, "; ".join(kills)))
+        self.assertGreaterEqual(len(kills), LOCAL_KILLS - 1)
+        listed = self.assert_listing_sound_local(cfg, store, "after the local loop")
+        folder = os.path.join(store, encode_db_name(DB))
+        for backup_id in listed:
+            with open(os.path.join(folder, backup_id + ".json")) as f:
+                manifest = json.load(f)
+            path = os.path.join(folder, backup_id + ".dump.zst")
+            self.assertEqual(os.path.getsize(path), manifest["stored_bytes"], backup_id)
+            self.assertEqual(sha256_file(path), manifest["sha256"], backup_id)
+        newest = max(listed)
+        proc = run_bb(["restore", DB, "--backup", newest, "--into", "crash_local_newest"], cfg, check=0)
+        self.assertEqual(bbenv.last_line(proc.stdout), "crash_local_newest", describe(proc))
+        self.assertEqual(self.pg.table_checksums("crash_local_newest"), self.source_checksums)
+        self.pg.drop_db("crash_local_newest")
+        # Pretend a day passed (touch -d '25 hours ago' on every file); prune cleans up.
+        _f, data, manifests, partial, _o = self.local_inventory(store)
+        log("local: leftovers before prune: %d temporary file(s), %d data file(s) without manifest"
+            % (len(partial), len(data - manifests)))
+        old = time.time() - DAY - 3600
+        for name in os.listdir(folder):
+            os.utime(os.path.join(folder, name), (old, old))
+        proc = run_bb(["prune", "--json"], cfg)
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        _f, data, manifests, partial, other = self.local_inventory(store)
+        self.assertEqual(partial, [], describe(proc, "prune must remove day-old temporary files"))
+        self.assertEqual(sorted(data ^ manifests), [], describe(proc, "no orphan may survive an aged prune"))
+        self.assertEqual(other, [])
+        self.assertIn(newest, self.assert_listing_sound_local(cfg, store, "after the aged local prune"))
+
+    # ---- restore -----------------------------------------------------------------------
+
+    def temp_databases(self):
+        return {d for d in self.pg.databases() if d.startswith("bb_restore")}
+
+    def start_restore_and_wait_for_temp(self, cfg, target, before_temps):
+        proc = self.start(["restore", DB, "--into", target], cfg)
+        wait_for(lambda: (self.temp_databases() - before_temps) or proc.poll() is not None, timeout=120,
+                 interval=0.02, what="the temporary database of the restore")
+        return proc
+
+    def test_3_restore_sigkill_and_sigterm(self):
+        cfg = self.s3_config()
+        self.backup_ok(cfg, why="the backup to restore")
+        temps_at_start = self.temp_databases()
+        started = time.monotonic()
+        proc = self.bb(["restore", DB, "--into", "crash_clean_restore"], cfg, check=0)
+        full = time.monotonic() - started
+        self.assertEqual(bbenv.last_line(proc.stdout), "crash_clean_restore", describe(proc))
+        self.assertEqual(self.pg.table_checksums("crash_clean_restore"), self.source_checksums)
+        self.pg.drop_db("crash_clean_restore")
+        log("restore: a whole restore takes %.2f s" % full)
+
+        # SIGKILL mid-stream: never a database under the final name.
+        target = "crash_killed_target"
+        kills = []
+        for i in range(RESTORE_KILLS):
+            before = self.temp_databases()
+            proc = self.start_restore_and_wait_for_temp(cfg, target, before)
+            moment = self.rng.uniform(0.1, max(0.2, full * 0.7))
+            time.sleep(moment)
+            killed = self.kill_and_reap(proc)
+            self.assertTrue(killed, "restore %d ended before the kill at %.2f s" % (i, moment))
+            kills.append("t=%.2fs after the temporary database appeared" % moment)
+            self.assertFalse(self.pg.db_exists(target),
+                             "a killed restore must never leave a database under the target name")
+        leftovers = sorted(self.temp_databases() - temps_at_start)
+        log("restore: %d SIGKILLs (%s); temporary databases left behind: %d %s"
+            % (len(kills), "; ".join(kills), len(leftovers), leftovers))
+        # The next restore into the same name succeeds anyway.
+        proc = self.bb(["restore", DB, "--into", target], cfg, check=0)
+        self.assertEqual(bbenv.last_line(proc.stdout), target, describe(proc, "restore after killed ones"))
+        self.assertEqual(self.pg.table_checksums(target), self.source_checksums)
+        still = sorted(self.temp_databases() - temps_at_start)
+        log("restore: temporary databases still there after the next successful restore: %d %s"
+            % (len(still), still))
+        proc = self.bb(["archives", "--json"], cfg)
+        log("restore: `archives --json` exit %d, mentions leftovers: %s"
+            % (proc.returncode, [d for d in still if d in proc.stdout]))
+
+        # SIGTERM mid-stream: a clean, quick stop.
+        for i in range(RESTORE_TERMS):
+            term_target = "crash_term_target_%d" % i
+            before = self.temp_databases()
+            proc = self.start_restore_and_wait_for_temp(cfg, term_target, before)
+            moment = self.rng.uniform(0.1, max(0.2, full * 0.6))
+            time.sleep(moment)
+            self.assertIsNone(proc.poll(), "restore ended before SIGTERM at %.2f s" % moment)
+            sent = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            try:
+                _out, err = proc.communicate(timeout=10)
+            except Exception:
+                proc.kill()
+                _out, err = proc.communicate(timeout=30)
+                self.fail("restore did not exit within 10 s of SIGTERM (sent %.2f s after the temporary "
+                          "database appeared):\n%s" % (moment, err[-3000:]))
+            took = time.monotonic() - sent
+            self.assertNotEqual(proc.returncode, 0, "a restore stopped by SIGTERM must not exit 0:\n" + err[-3000:])
+            self.assertFalse(self.pg.db_exists(term_target), "no target database after SIGTERM")
+            wait_for(lambda: not [p for p in pg_children_of_cluster(self.pg.port) if alive(p)], timeout=30,
+                     what="pg_restore to exit after SIGTERM")
+            self.assertEqual(sorted(self.temp_databases() - before), [],
+                             "SIGTERM at %.2f s: the temporary database must be dropped\n%s" % (moment, err[-3000:]))
+            log("restore: SIGTERM at t=%.2fs: exit %d after %.2f s, nothing left" % (moment, proc.returncode, took))
+
+
+if __name__ == "__main__":
+    unittest.main()
