@@ -246,6 +246,15 @@ TEST_F(ConfigTest, BadScheduleAndTimezoneAreConfigErrors) {
   EXPECT_NE(error_of("[backup]\ntimezone = \"Mars/Olympus\"\n").find("bb.toml:2"), std::string::npos);
 }
 
+TEST_F(ConfigTest, TheShippedExampleConfigParses) {
+  // backupbuddy.example.toml is what the package installs as /etc/backupbuddy/backupbuddy.toml.
+  Config c = load_config(std::string(BB_SOURCE_DIR) + "/backupbuddy.example.toml", fake_env);
+  EXPECT_EQ(c.storage.type, StorageType::kLocal);
+  ASSERT_EQ(c.databases.size(), 2u);
+  EXPECT_EQ(c.databases[1].schedule, "0 4 * * MON");
+  EXPECT_EQ(c.retention_for("zup3").weekly, 10);
+}
+
 TEST(ConfigUnits, Sizes) {
   EXPECT_EQ(parse_size("16MiB"), 16u << 20);
   EXPECT_EQ(parse_size("1GiB"), 1u << 30);
