@@ -311,17 +311,7 @@ void after_backup(const Config& config, Storage& storage, BackupResult& r, bool 
       r.ok = false;
       r.error = "the backup was stored but failed verification: " + v.error;
     }
-    try {
-      StateStore(state_directory(config.backup.state_dir)).update(r.database, [&](DatabaseState& s) {
-        s.verified_at = format_iso_utc(std::chrono::system_clock::now());
-        s.verify_ok = v.ok;
-        s.verified_id = v.id;
-        s.restore_tested = v.restore_tested;
-        s.verify_error = v.error;
-      });
-    } catch (const std::exception& e) {
-      r.warnings.push_back(std::string("could not record the verification in the state file: ") + e.what());
-    }
+    if (auto problem = record_verification(config, r.database, v)) r.warnings.push_back(*problem);
   }
   // 2. The state file: the last run of this database.
   try {

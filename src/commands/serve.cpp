@@ -183,13 +183,7 @@ class Scheduler {
         auto backups = list_database_backups(config_, *storage, db);
         if (backups.empty()) continue;
         VerifyResult r = verify_backup(config_, *storage, backups.front(), true);
-        StateStore(state_directory(config_.backup.state_dir)).update(db, [&](DatabaseState& s) {
-          s.verified_at = format_iso_utc(std::chrono::system_clock::now());
-          s.verify_ok = r.ok;
-          s.verified_id = r.id;
-          s.restore_tested = r.restore_tested;
-          s.verify_error = r.error;
-        });
+        if (auto problem = record_verification(config_, db, r)) log::warn(*problem);
         (r.ok ? log::info : log::error)("serve: restore drill of " + quote_name(db) + ": " +
                                         (r.ok ? std::string("ok") : r.error));
         results.push_back(std::move(r));

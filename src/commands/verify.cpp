@@ -204,6 +204,22 @@ VerifyResult verify_backup(const Config& config, Storage& storage, const BackupE
   return r;
 }
 
+std::optional<std::string> record_verification(const Config& config, const std::string& database,
+                                               const VerifyResult& result) {
+  try {
+    StateStore(state_directory(config.backup.state_dir)).update(database, [&](DatabaseState& s) {
+      s.verified_at = format_iso_utc(std::chrono::system_clock::now());
+      s.verify_ok = result.ok;
+      s.verified_id = result.id;
+      s.restore_tested = result.restore_tested;
+      s.verify_error = result.error;
+    });
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    return std::string("could not record the verification in the state file: ") + e.what();
+  }
+}
+
 int cmd_verify(const Config& config, const VerifyOptions& options) {
   std::unique_ptr<Storage> storage = make_storage(config.storage);
   std::vector<std::string> dbs = options.databases;
@@ -225,19 +241,8 @@ int cmd_verify(const Config& config, const VerifyOptions& options) {
     std::size_t count = options.every_backup ? backups.size() : 1;
     for (std::size_t i = 0; i < count; ++i) {
       VerifyResult r = verify_backup(config, *storage, backups[i], options.restore_test);
-      if (i == 0) {  // the state tracks the newest backup's verification
-        try {
-          StateStore(state_directory(config.backup.state_dir)).update(db, [&](DatabaseState& s) {
-            s.verified_at = format_iso_utc(std::chrono::system_clock::now());
-            s.verify_ok = r.ok;
-            s.verified_id = r.id;
-            s.restore_tested = r.restore_tested;
-            s.verify_error = r.error;
-          });
-        } catch (const std::exception& e) {
-          log::warn(std::string("could not record the verification in the state file: ") + e.what());
-        }
-      }
+      if (i == 0)  // the state tracks the newest backup's verification
+        if (auto problem = record_verification(config, db, r)) log::warn(*problem);
       if (r.ok)
         log::info("ok: " + quote_name(db) + " backup " + r.id + ": " + std::to_string(r.tables) + " tables, " +
                   std::to_string(r.rows) + " rows" + (r.restore_tested ? ", restore test passed" : ""));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +39,11 @@ struct VerifyResult {
 // Verifies one backup; failures are in the result, never thrown (except cancellation).
 VerifyResult verify_backup(const Config& config, Storage& storage, const BackupEntry& entry, bool restore_test,
                            const ProgressCallback& progress = {});
+
+// Records a verification of a database's newest backup in the state file (list, status,
+// /status, reports). Returns the reason when the state file could not be written.
+std::optional<std::string> record_verification(const Config& config, const std::string& database,
+                                               const VerifyResult& result);
 
 // Scans pg_restore's SQL output and counts the data rows of each COPY block. Fed in
 // arbitrary chunks; memory is bounded whatever the row sizes.

@@ -10,35 +10,20 @@ dump that is truncated yet carries a matching checksum; verify_after_backup runs
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 import unittest
 
 from bbenv import encode_db_name, parse_json_output, run_bb, write_config, last_line
-from pgenv import PgCluster, fill_fidelity_db
-from s3env import S3Env
+from pgenv import fill_fidelity_db
+from fixtures import ServersTestCase
 
 DB = "счета encrypted"
 
 
-class EncryptionVerifyTest(unittest.TestCase):
+class EncryptionVerifyTest(ServersTestCase):
     @classmethod
-    def setUpClass(cls):
-        cls.s3 = None
-        try:
-            cls._start()
-        except BaseException:
-            cls.tearDownClass()
-            raise
-
-    @classmethod
-    def _start(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="bb-enc-")
-        cls.pg = PgCluster().__enter__()
-        cls.s3 = S3Env(os.path.join(cls.tmp, "s3"))
-        os.makedirs(cls.s3.tmpdir)
-        cls.s3.start()
+    def fill(cls):
         cls.pg.create_db(DB)
         fill_fidelity_db(cls.pg, DB, rows=2000)
         cls.key = os.path.join(cls.tmp, "main.key")
@@ -51,15 +36,6 @@ class EncryptionVerifyTest(unittest.TestCase):
         cls.wrong_passfile = os.path.join(cls.tmp, "wrong-pass.txt")
         with open(cls.wrong_passfile, "w") as f:
             f.write("incorrect\n")
-
-    @classmethod
-    def tearDownClass(cls):
-        if getattr(cls, "s3", None):
-            cls.s3.close()
-        if getattr(cls, "pg", None):
-            cls.pg.stop()
-        if getattr(cls, "tmp", None):
-            shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def config(self, name, prefix, encryption="", backup_extra=""):
         text = ('[postgres]\nhost = "%s"\nport = %d\nuser = "postgres"\n\n%s\n'

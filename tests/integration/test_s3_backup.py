@@ -8,35 +8,23 @@ object fail cleanly with clear messages and leave nothing behind.
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 import unittest
 
 from bbenv import encode_db_name, parse_json_output, run_bb, write_config, last_line
-from pgenv import PgCluster, fill_fidelity_db
-from s3env import S3Env, UNDERSCORE_BUCKET, free_port
+from pgenv import fill_fidelity_db
+from fixtures import ServersTestCase
+from s3env import UNDERSCORE_BUCKET, free_port
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 
 
-class S3BackupTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.s3 = None
-        try:
-            cls._start()
-        except BaseException:
-            cls.tearDownClass()
-            raise
+class S3BackupTest(ServersTestCase):
+    extra_buckets = (UNDERSCORE_BUCKET,)
 
     @classmethod
-    def _start(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="bb-s3-backup-")
-        cls.pg = PgCluster().__enter__()
-        cls.s3 = S3Env(os.path.join(cls.tmp, "s3"), extra_buckets=[UNDERSCORE_BUCKET])
-        os.makedirs(cls.s3.tmpdir)
-        cls.s3.start()
+    def fill(cls):
         cls.fidelity_db = 'Бухгалтерия "main" - 2024'
         cls.pg.create_db(cls.fidelity_db)
         fill_fidelity_db(cls.pg, cls.fidelity_db)
@@ -45,15 +33,6 @@ class S3BackupTest(unittest.TestCase):
         cls.pg.psql("bulk", "create table r(id int primary key, a text, b text, c text); "
                     "insert into r select g, md5(random()::text), md5(random()::text), "
                     "md5(random()::text) from generate_series(1, 350000) g;")
-
-    @classmethod
-    def tearDownClass(cls):
-        if getattr(cls, "s3", None):
-            cls.s3.close()
-        if getattr(cls, "pg", None):
-            cls.pg.stop()
-        if getattr(cls, "tmp", None):
-            shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def config(self, name, prefix, bucket=None, databases=(), secret=None, endpoint=None, extra_storage=""):
         storage = self.s3.storage_toml(bucket=bucket, prefix=prefix, extra=extra_storage)

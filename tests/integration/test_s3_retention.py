@@ -11,13 +11,11 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import unittest
 
 from bbenv import encode_db_name, parse_json_output, run_bb, write_config, last_line
-from pgenv import PgCluster
-from s3env import S3Env
+from fixtures import ServersTestCase
 
 SHOP = "my-shop"          # a '-' in the name, like the old tool's keys
 BUH = "бухгалтерия"       # Cyrillic
@@ -50,37 +48,14 @@ def manifest(db, bid, data_key, body):
         "sha256": hashlib.sha256(body).hexdigest(), "compression": "zstd"})
 
 
-class RetentionS3Test(unittest.TestCase):
+class RetentionS3Test(ServersTestCase):
     @classmethod
-    def setUpClass(cls):
-        cls.s3 = None
-        try:
-            cls._start()
-        except BaseException:
-            cls.tearDownClass()
-            raise
-
-    @classmethod
-    def _start(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="bb-s3-retention-")
-        cls.pg = PgCluster().__enter__()
-        cls.s3 = S3Env(os.path.join(cls.tmp, "s3"))
-        os.makedirs(cls.s3.tmpdir)
-        cls.s3.start()
+    def fill(cls):
         # A real pg_dump -Fc file (the old tool's format) for the legacy restore.
         cls.pg.create_db("legacy_src")
         cls.pg.psql("legacy_src", "create table invoices(id int primary key, total numeric, who text); "
                     "insert into invoices select g, g * 1.5, 'клиент ' || g from generate_series(1, 500) g;")
         cls.legacy_dump = cls.pg.run_client("pg_dump", ["-Fc"], db="legacy_src", binary=True).stdout
-
-    @classmethod
-    def tearDownClass(cls):
-        if getattr(cls, "s3", None):
-            cls.s3.close()
-        if getattr(cls, "pg", None):
-            cls.pg.stop()
-        if getattr(cls, "tmp", None):
-            shutil.rmtree(cls.tmp, ignore_errors=True)
 
     # ---- helpers ----------------------------------------------------------------------
 

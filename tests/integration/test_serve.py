@@ -10,16 +10,13 @@ no manifest for the interrupted backup, no open multipart upload, earlier backup
 import datetime as dt
 import json
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import unittest
 
 from bbenv import encode_db_name, start_bb, write_config
-from pgenv import PgCluster
-from s3env import S3Env
+from fixtures import ServersTestCase
 from tgenv import ADMIN, TOKEN, Emulator
 
 DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
@@ -31,38 +28,15 @@ def not_today():
     return DAYS[(today + 3) % 7]
 
 
-class ServeTest(unittest.TestCase):
+class ServeTest(ServersTestCase):
     @classmethod
-    def setUpClass(cls):
-        cls.s3 = None
-        try:
-            cls._start()
-        except BaseException:
-            cls.tearDownClass()
-            raise
-
-    @classmethod
-    def _start(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="bb-serve-")
-        cls.pg = PgCluster().__enter__()
-        cls.s3 = S3Env(os.path.join(cls.tmp, "s3"))
-        os.makedirs(cls.s3.tmpdir)
-        cls.s3.start()
+    def fill(cls):
         for db in ("daily_db", "monday_db"):
             cls.pg.create_db(db)
             cls.pg.psql(db, "create table t(x int); insert into t select generate_series(1, 1000);")
         cls.pg.create_db("big_db")
         cls.pg.psql("big_db", "create table r(a text, b text, c text); insert into r select md5(random()::text), "
                     "md5(random()::text), md5(random()::text) from generate_series(1, 400000);")
-
-    @classmethod
-    def tearDownClass(cls):
-        if getattr(cls, "s3", None):
-            cls.s3.close()
-        if getattr(cls, "pg", None):
-            cls.pg.stop()
-        if getattr(cls, "tmp", None):
-            shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def config_text(self, name, databases):
         text = ('[postgres]\nhost = "%s"\nport = %d\nuser = "postgres"\n\n%s\n'
