@@ -44,6 +44,9 @@ std::string manifest_to_json(const Manifest& m) {
   j["database_ctype"] = m.ctype;
   j["table_count"] = m.table_count;
   j["database_size_bytes"] = m.database_size_bytes;
+  j["row_counts"] = nlohmann::ordered_json::array();
+  for (const auto& [table, rows] : m.row_counts)
+    j["row_counts"].push_back({{"schema", table.first}, {"table", table.second}, {"rows", rows}});
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
@@ -91,6 +94,12 @@ Manifest manifest_from_json(const std::string& text, const std::string& where) {
     m.table_count = j.value("table_count", static_cast<std::int64_t>(-1));
     m.database_size_bytes = j.value("database_size_bytes", static_cast<std::uint64_t>(0));
     if (m.sha256.size() != 64) throw bad("sha256 is not a 64-digit hex digest");
+    if (j.contains("row_counts"))
+      for (const auto& t : j.at("row_counts")) {
+        if (!t.at("rows").is_number_unsigned()) throw bad("row_counts: rows is not a whole non-negative number");
+        m.row_counts[{t.at("schema").get<std::string>(), t.at("table").get<std::string>()}] =
+            t.at("rows").get<std::uint64_t>();
+      }
     return m;
   } catch (const nlohmann::json::exception& e) {
     throw bad(std::string("missing or mistyped field (") + e.what() + ")");

@@ -3,13 +3,18 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include "catalog/keys.h"
 
 namespace bb {
+
+// Rows per table, keyed by (schema, table).
+using RowCounts = std::map<std::pair<std::string, std::string>, std::uint64_t>;
 
 struct Manifest {
   static constexpr int kFormatVersion = 1;
@@ -34,6 +39,9 @@ struct Manifest {
   std::string ctype;
   std::int64_t table_count = -1;  // user tables at backup time; -1 unknown
   std::uint64_t database_size_bytes = 0;
+  // Rows of every table as the dump holds them (counted from the stream at backup time);
+  // empty in manifests written before this was recorded.
+  RowCounts row_counts;
 };
 
 // Serialises a manifest (stable key order, indented).

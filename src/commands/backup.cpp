@@ -160,6 +160,11 @@ void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, M
   std::optional<AgeEncryptor> encryptor = make_encryptor(cfg.encryption);
   ByteSink to_encryptor = [&](const char* data, std::size_t n) { encryptor->write(data, n, to_storage); };
   const ByteSink& after_compression = encryptor ? to_encryptor : to_storage;
+  // pg_dump's archive is also read back on the fly by pg_restore: a backup is committed only
+  // when the whole archive parses, and the rows of every table are counted from it.
+  CopyRowCounter counter;
+  ArchiveReader parse({ctx.tools.pg_restore, {"--format=custom", "--file=-"}},
+                      [&](const char* d, std::size_t n) { counter.feed(d, n); }, false);
   Progress progress("backup " + db, facts.size, progress_cb);
   std::vector<char> buf(kReadChunk);
   std::uint64_t dumped = 0;
@@ -184,6 +189,11 @@ void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, M
     if (n == 0) break;
     if (head.size() < 5) head.append(buf.data(), std::min<std::size_t>(n, 5 - head.size()));
     dumped += n;
+    try {
+      parse.write(buf.data(), n);
+    } catch (const ConsumerFailed&) {
+      // pg_restore stopped reading: reported after pg_dump's own result below.
+    }
     compressor.write(buf.data(), n, after_compression);
     progress.update(dumped, human_bytes(stored) + " stored");
   }
@@ -206,6 +216,10 @@ void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, M
     throw OperationError("pg_dump of " + quote_name(db) + " exited 0 but produced " +
                          (dumped == 0 ? std::string("no output") : std::string("no custom-format archive")) +
                          " — nothing was stored; check the server log");
+  if (parse.finish() != 0 || !counter.complete())
+    throw OperationError("pg_dump of " + quote_name(db) + " exited 0 but its archive does not read back completely (" +
+                         parse.error_text() + ") — nothing was stored; check the server log and disk");
+  m.row_counts = counter.counts();
   writer->commit();
   m.dump_bytes = dumped;
   m.stored_bytes = stored;

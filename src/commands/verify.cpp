@@ -179,6 +179,16 @@ VerifyResult verify_backup(const Config& config, Storage& storage, const BackupE
       throw OperationError("the dump holds no table data, but the database had " + std::to_string(m->table_count) +
                            " tables when it was backed up");
     for (const auto& [table, rows] : counter.counts()) r.rows += rows;
+    // The rows recorded at backup time must be the rows the stored dump holds.
+    if (m && !m->row_counts.empty())
+      for (const auto& [table, rows] : m->row_counts) {
+        auto it = counter.counts().find(table);
+        std::uint64_t in_dump = it == counter.counts().end() ? 0 : it->second;
+        if (in_dump != rows)
+          throw OperationError("the manifest recorded " + std::to_string(rows) + " rows in " +
+                               quote_name(table.first) + "." + quote_name(table.second) +
+                               " at backup time, but the stored dump holds " + std::to_string(in_dump));
+      }
     if (scratch) {
       PgSession in_scratch = PgSession::connect(config.postgres, scratch->name());
       RowCounts restored = count_rows_in(in_scratch);

@@ -12,15 +12,13 @@
 #include <vector>
 
 #include "catalog/inventory.h"
+#include "catalog/manifest.h"
 #include "config/config.h"
 #include "util/progress.h"
 
 namespace bb {
 
 class Storage;
-
-// One table's rows, keyed by (schema, table).
-using RowCounts = std::map<std::pair<std::string, std::string>, std::uint64_t>;
 
 struct VerifyResult {
   std::string database;

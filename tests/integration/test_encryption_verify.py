@@ -10,6 +10,7 @@ dump that is truncated yet carries a matching checksum; verify_after_backup runs
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -188,6 +189,75 @@ class EncryptionVerifyTest(ServersTestCase):
         state = self.state(os.path.join(self.tmp, "state-after", "state.json"))
         self.assertTrue(state["databases"][DB]["restore_tested"])
         self.assertEqual(state["databases"][DB]["verified_id"], r["id"])
+
+
+    def test_object_replaced_by_another_databases_valid_backup_fails_verify(self):
+        cfg, env = self.config("swap", "s/", "")
+        r = self.backup(cfg, env)
+        self.pg.create_db("other_db")
+        self.pg.psql("other_db", "create table t(x int); insert into t select generate_series(1, 10);")
+        other = parse_json_output(run_bb(["backup", "other_db", "--json"], cfg, env=env, check=True))["results"][0]
+        mine = "s/%s/%s.dump.zst" % (encode_db_name(DB), r["id"])
+        theirs = "s/other_db/%s.dump.zst" % other["id"]
+        self.s3.aws("s3", "cp", "s3://%s/%s" % (self.s3.bucket, theirs), "s3://%s/%s" % (self.s3.bucket, mine))
+        result = parse_json_output(run_bb(["verify", DB, "--json"], cfg, env=env, check=1))["results"][0]
+        self.assertFalse(result["ok"])
+        self.assertRegex(result["error"], "SHA-256|bytes but its manifest says")
+
+    def test_manifest_whose_row_counts_disagree_fails(self):
+        cfg, env = self.config("counts", "c/", "")
+        r = self.backup(cfg, env)
+        key = "c/%s/%s.json" % (encode_db_name(DB), r["id"])
+        manifest = json.loads(self.s3.aws("s3", "cp", "s3://%s/%s" % (self.s3.bucket, key), "-").stdout)
+        self.assertTrue(manifest["row_counts"], "the backup records the rows of every table")
+        self.assertEqual(sum(t["rows"] for t in manifest["row_counts"]),
+                         parse_json_output(run_bb(["verify", "--json"], cfg, env=env, check=True))["results"][0]["rows"])
+        manifest["row_counts"][0]["rows"] += 1
+        path = os.path.join(tempfile.mkdtemp(dir=self.tmp), "m.json")
+        with open(path, "w") as f:
+            json.dump(manifest, f)
+        self.s3.aws("s3", "cp", path, "s3://%s/%s" % (self.s3.bucket, key))
+        before = self.pg.databases()
+        result = parse_json_output(run_bb(["verify", "--restore-test", "--json"], cfg, env=env, check=1))["results"][0]
+        self.assertFalse(result["ok"])
+        self.assertIn("the manifest recorded", result["error"])
+        self.assertEqual(self.pg.databases(), before)
+
+    def test_verify_all_of_fifty_backups(self):
+        cfg, env = self.config("fifty", "f/", "")
+        self.pg.create_db("fifty_db")
+        self.pg.psql("fifty_db", "create table t(x int, y text); "
+                                 "insert into t select g, md5(g::text) from generate_series(1, 20000) g;")
+        text = open(cfg).read().replace(json.dumps(DB, ensure_ascii=False), '"fifty_db"')
+        write_config(cfg, text)
+        r = self.backup(cfg, env)
+        base = "f/fifty_db/%s" % r["id"]
+        manifest = json.loads(self.s3.aws("s3", "cp", "s3://%s/%s.json" % (self.s3.bucket, base), "-").stdout)
+        # 49 more backups: the same object under other ids, each with its own manifest.
+        work = tempfile.mkdtemp(dir=self.tmp)
+        obj = self.fetch(base + ".dump.zst")
+        tree = os.path.join(work, "tree")
+        os.makedirs(os.path.join(tree, "fifty_db"))
+        for day in range(1, 50):
+            bid = "2020%02d%02dT040000Z" % (1 + day // 28, 1 + day % 28)
+            shutil.copy(obj, os.path.join(tree, "fifty_db", bid + ".dump.zst"))
+            m = dict(manifest, id=bid, data_key="fifty_db/%s.dump.zst" % bid)
+            with open(os.path.join(tree, "fifty_db", bid + ".json"), "w") as f:
+                json.dump(m, f)
+        self.s3.aws("s3", "sync", tree, "s3://%s/f/" % self.s3.bucket)
+        timing = os.path.join(work, "time.txt")
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", timing, os.environ["BB_BINARY"], "-c", cfg,
+                               "verify", "fifty_db", "--all", "--json"], capture_output=True, text=True,
+                              env=dict(os.environ, **env))
+        self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+        results = json.loads(proc.stdout)["results"]
+        self.assertEqual(len(results), 50)
+        self.assertTrue(all(x["ok"] and x["rows"] == 20000 for x in results))
+        with open(timing) as f:
+            peak_kib = int(f.read().strip().splitlines()[-1])
+        print("verify --all of 50 backups: peak RSS %.1f MiB" % (peak_kib / 1024))
+        # Streaming: memory does not grow with the number of backups verified.
+        self.assertLess(peak_kib, 200 * 1024)
 
 
 if __name__ == "__main__":

@@ -137,6 +137,10 @@ TEST(S3PartSize, RaisedForLargeExpectedSizes) {
   EXPECT_EQ(choose_part_size(16 * MiB, 0), 16 * MiB);
   EXPECT_EQ(choose_part_size(16 * MiB, 10'000 * MiB), 16 * MiB);
   EXPECT_EQ(choose_part_size(1 * MiB, 0), kMinPartSize);
+  // A 1 MB database: the configured part size (one part, sent as a single PUT).
+  EXPECT_EQ(choose_part_size(16 * MiB, 1 * MiB), 16 * MiB);
+  // 50 GB: 3,200 parts of 16 MiB stay far below 10,000.
+  EXPECT_EQ(choose_part_size(16 * MiB, 50'000 * MiB), 16 * MiB);
   // 2 TB with default settings: parts big enough for 8,000 of them.
   std::uint64_t two_tb = 2'000'000ull * MiB;
   std::uint64_t part = choose_part_size(16 * MiB, two_tb);
