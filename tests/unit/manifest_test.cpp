@@ -27,6 +27,8 @@ Manifest sample() {
   m.ctype = "ru_RU.UTF-8";
   m.table_count = 42;
   m.database_size_bytes = 7'000'000'000ull;
+  m.row_counts[{"public", "invoices"}] = 123456;
+  m.row_counts[{"учёт", "Order Lines \"2024\""}] = 0;
   return m;
 }
 
@@ -43,6 +45,7 @@ TEST(Manifest, RoundTrip) {
   EXPECT_EQ(back.sha256, m.sha256);
   EXPECT_EQ(back.collate, m.collate);
   EXPECT_EQ(back.table_count, 42);
+  EXPECT_EQ(back.row_counts, m.row_counts);
   EXPECT_TRUE(back.encryption_recipients.empty());
 }
 
