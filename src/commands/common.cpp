@@ -17,10 +17,12 @@ std::vector<BackupEntry> list_database_backups(const Config& config, Storage& st
   if (auto it = inv.backups.find(database); it != inv.backups.end()) out = it->second;
   if (inventory) {
     *inventory = std::move(inv);
-    std::erase_if(inventory->orphan_data, [&](const ObjectInfo& o) {
+    auto other_database = [&](const ObjectInfo& o) {
       auto p = parse_key(o.key);
       return !p || p->db != database;
-    });
+    };
+    std::erase_if(inventory->orphan_data, other_database);
+    std::erase_if(inventory->orphan_manifests, other_database);
   }
   return out;
 }

@@ -20,6 +20,13 @@ constexpr auto kStaleAge = std::chrono::hours(24);
 
 namespace {
 
+// What crashed runs leave: data objects without manifest and manifests without data.
+std::vector<ObjectInfo> strays(const Inventory& inv) {
+  std::vector<ObjectInfo> out = inv.orphan_data;
+  out.insert(out.end(), inv.orphan_manifests.begin(), inv.orphan_manifests.end());
+  return out;
+}
+
 // Unfinished uploads under a folder; a provider without ListMultipartUploads (HTTP 501,
 // e.g. s3rver) has none we could abort, which must not stop pruning.
 std::vector<PendingUpload> pending_uploads(Storage& storage, const std::string& prefix) {
@@ -56,7 +63,9 @@ PruneReport prune_listed(const Config& config, Storage& storage, const std::stri
     auto parsed = parse_key(o.key);
     if (!parsed || parsed->db != database) continue;
     if (now - o.last_modified < kStaleAge) continue;  // may be a run in progress elsewhere
-    data_keys.push_back(o.key);
+    // A data object without manifest (a crashed backup), or a manifest whose data object
+    // is gone (a prune stopped between its two deletions): neither is a backup.
+    (parsed->kind == ParsedKey::Kind::kManifest ? manifest_keys : data_keys).push_back(o.key);
     ++report.orphans_removed;
   }
   std::vector<PendingUpload> stale;
@@ -77,7 +86,7 @@ PruneReport prune_listed(const Config& config, Storage& storage, const std::stri
 PruneReport prune_database(const Config& config, Storage& storage, const std::string& database, bool dry_run) {
   Inventory inv;
   std::vector<BackupEntry> backups = list_database_backups(config, storage, database, &inv);
-  return prune_listed(config, storage, database, std::move(backups), inv.orphan_data,
+  return prune_listed(config, storage, database, std::move(backups), strays(inv),
                       pending_uploads(storage, encode_db_name(database) + "/"), dry_run);
 }
 
@@ -92,7 +101,7 @@ int cmd_prune(const Config& config, const PruneOptions& options) {
     everything = build_inventory(storage->list(""), config.storage.legacy);
     std::set<std::string> names;
     for (const auto& [db, list] : everything->backups) names.insert(db);
-    for (const auto& o : everything->orphan_data) names.insert(parse_key(o.key)->db);  // crashed runs only
+    for (const auto& o : strays(*everything)) names.insert(parse_key(o.key)->db);  // crashed runs only
     all_uploads = pending_uploads(*storage, "");
     for (const auto& u : all_uploads)  // a first run that was killed leaves only its upload
       if (auto p = parse_key(u.key); p && p->kind == ParsedKey::Kind::kData) names.insert(p->db);
@@ -108,7 +117,7 @@ int cmd_prune(const Config& config, const PruneOptions& options) {
     PruneReport r = everything ? prune_listed(config, *storage, db,
                                               listed == everything->backups.end() ? std::vector<BackupEntry>{}
                                                                                   : listed->second,
-                                              everything->orphan_data,
+                                              strays(*everything),
                                               all_uploads, options.dry_run)
                                : prune_database(config, *storage, db, options.dry_run);
     auto kept = r.plan.keep();

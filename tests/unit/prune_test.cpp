@@ -92,6 +92,20 @@ TEST(Prune, OrphansAndUploadsOnlyWhenOlderThanADay) {
   EXPECT_TRUE(s.head(data_key("db", "20261101T040000Z", false)));
 }
 
+TEST(Prune, ManifestsWithoutDataAreRemovedWhenADayOld) {
+  // Left by a prune stopped between deleting a data object and its manifest.
+  MemoryStorage s;
+  auto now = std::chrono::system_clock::now();
+  add_backup(s, "db", "20261101T040000Z");
+  s.add(manifest_key("db", "20261020T040000Z"), now - hours(25));
+  s.add(manifest_key("db", "20261121T040000Z"), now - hours(1));
+  PruneReport r = prune_database(utc_config({1, 0, 0, 0}), s, "db", false);
+  EXPECT_EQ(r.orphans_removed, 1u);
+  EXPECT_FALSE(s.head(manifest_key("db", "20261020T040000Z")));
+  EXPECT_TRUE(s.head(manifest_key("db", "20261121T040000Z")));
+  EXPECT_TRUE(s.head(manifest_key("db", "20261101T040000Z")));
+}
+
 TEST(Prune, TheNewestBackupSurvivesEvenAMinimalPolicy) {
   MemoryStorage s;
   add_backup(s, "db", "20200101T040000Z");
