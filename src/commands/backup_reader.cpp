@@ -149,17 +149,22 @@ std::uint64_t read_dump(Storage& storage, const BackupEntry& entry, const Manife
     throw OperationError(std::string("cannot read backup ") + entry.id + " of " + quote_name(entry.db) + ": " +
                          e.what());
   } catch (const std::exception& e) {
-    throw OperationError("backup " + entry.id + " of " + quote_name(entry.db) + " is damaged or cannot be decrypted (" +
-                         e.what() + ") — restore another backup (--backup ID)");
+    // Plain words for the reader (an accountant in the bot sees this); details in the log.
+    log::warn("backup " + entry.id + " of " + quote_name(entry.db) + ": " + e.what());
+    throw OperationError("backup " + entry.id + " of " + quote_name(entry.db) +
+                         " is damaged or cannot be decrypted (" + e.what() + ") — choose an older backup");
   }
   progress.finish();
   if (m) {
     std::string digest = sha.hex_digest();
-    if (fetched != m->stored_bytes || digest != m->sha256)
-      throw OperationError("backup " + entry.id + " of " + quote_name(entry.db) + " is damaged: the stored object " +
-                           entry.data_key + " has " + std::to_string(fetched) + " bytes with SHA-256 " + digest +
-                           ", but its manifest says " + std::to_string(m->stored_bytes) + " bytes with SHA-256 " +
-                           m->sha256 + " — restore another backup (--backup ID)");
+    if (fetched != m->stored_bytes || digest != m->sha256) {
+      log::warn("backup " + entry.id + " of " + quote_name(entry.db) + ": the stored object " + entry.data_key +
+                " has " + std::to_string(fetched) + " bytes with SHA-256 " + digest + ", its manifest says " +
+                std::to_string(m->stored_bytes) + " bytes with SHA-256 " + m->sha256);
+      throw OperationError("backup " + entry.id + " of " + quote_name(entry.db) +
+                           " is damaged: the stored file does not match the checksum recorded when it was made — "
+                           "choose an older backup");
+    }
   }
   return fetched;
 }

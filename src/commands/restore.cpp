@@ -99,19 +99,22 @@ std::uint64_t restore_streaming(const Config& cfg, Storage& storage, const Backu
   ProcessSpec spec = pg_restore_spec(cfg, tools, temp_db, no_owner);
   spec.pipe_stdin = true;
   Process restore = Process::spawn(spec);
+  // When pg_restore stops early (a bad row, a missing role), the rest of the object is still
+  // read through the checksum: if the object does not match its manifest, the backup is
+  // damaged and that is the reason given, not pg_restore's symptom of it.
+  bool restore_gone = false;
   std::uint64_t fetched;
   try {
     fetched = read_dump(storage, entry, m, keys,
                         [&](const char* data, std::size_t n) {
+                          if (restore_gone) return;
                           try {
                             restore.write_stdin(data, n);
-                          } catch (const OperationError& e) {
-                            throw ConsumerFailed(e.what());
+                          } catch (const OperationError&) {
+                            restore_gone = true;
                           }
                         },
                         progress, "restore " + entry.db + " " + entry.id);
-  } catch (const ConsumerFailed&) {
-    throw_restore_failed(restore);  // pg_restore stopped reading: its message says why
   } catch (...) {
     restore.terminate();
     throw;
