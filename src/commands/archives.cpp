@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/keys.h"
+#include "commands/restore.h"
 #include "pg/session.h"
 #include "util/error.h"
 #include "util/format.h"
@@ -15,6 +16,7 @@ namespace bb {
 
 std::vector<ArchiveInfo> list_archives(const Config& config) {
   PgSession session = PgSession::connect(config.postgres, config.postgres.maintenance_db);
+  drop_abandoned_restores(session);
   auto rows = session.query(
       "select datname, coalesce(shobj_description(oid, 'pg_database'), ''), pg_database_size(oid)::text "
       "from pg_database where not datistemplate and shobj_description(oid, 'pg_database') like 'backupbuddy-archive %' "

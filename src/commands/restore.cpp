@@ -192,6 +192,34 @@ std::uint64_t restore_parallel(const Config& cfg, Storage& storage, const Backup
 
 }  // namespace
 
+std::vector<std::string> drop_abandoned_restores(PgSession& session) {
+  std::vector<std::string> dropped;
+  auto rows = session.query(
+      "select datname, shobj_description(oid, 'pg_database') from pg_database "
+      "where shobj_description(oid, 'pg_database') like 'backupbuddy-restoring %'");
+  for (const auto& row : rows) {
+    std::string name = row[0].value_or("");
+    std::string target;
+    try {
+      target = nlohmann::json::parse(row[1].value_or("").substr(std::string(kTempPrefix).size())).at("target");
+    } catch (const std::exception&) {
+      continue;  // not ours after all: never touched
+    }
+    std::int64_t key = advisory_key_for(target);
+    if (!session.try_advisory_lock(key)) continue;  // a restore into that target is running
+    try {
+      session.exec("drop database if exists " + session.quote_ident(name) + " with (force)");
+      log::info("dropped " + quote_name(name) + ", left by a restore into " + quote_name(target) +
+                " that did not finish");
+      dropped.push_back(name);
+    } catch (const std::exception& e) {
+      log::warn("could not drop the abandoned temporary database " + quote_name(name) + ": " + e.what());
+    }
+    session.advisory_unlock(key);
+  }
+  return dropped;
+}
+
 std::vector<std::string> owner_args(const RestoreConfig& restore, bool no_owner) {
   std::vector<std::string> args;
   if (no_owner || restore.no_owner || restore.owner) {
@@ -254,6 +282,7 @@ RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreR
   ExistingDb existing;
   check_target(cfg, session, db, target, existing);
   DatabaseLock lock(session, target, "restore");
+  drop_abandoned_restores(session);
   PgTools tools = find_pg_tools(cfg.postgres, session.server_version_num() / 10000);
   // Restoring on another server: roles that own objects must exist there, unless the
   // archive is restored without owners. Checked before anything is created.

@@ -48,6 +48,11 @@ std::string archive_name_for(const Config& config, const std::string& source);
 RestoreResult restore_backup(const Config& config, Storage& storage, const RestoreRequest& request,
                              const ProgressCallback& progress = {});
 
+// Drops temporary databases of restores that died (SIGKILL, power loss): a
+// `backupbuddy-restoring` database whose target no running restore holds (its advisory
+// lock is free). Returns their names. Called by every restore and by `archives`.
+std::vector<std::string> drop_abandoned_restores(PgSession& session);
+
 // The marker BackupBuddy writes into COMMENT ON DATABASE of every archive it creates.
 struct ArchiveMarker {
   std::string source;

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include <cstring>
+#include <deque>
 
 #include "util/error.h"
 #include "util/log.h"
@@ -26,12 +27,15 @@ std::string trim(std::string s) {
 }  // namespace
 
 PgSession PgSession::connect(const PostgresConfig& cfg, const std::string& dbname) {
+  // libpq reads the values during PQconnectdbParams: every string must outlive that call,
+  // so they are copied into `owned` (a deque never moves its elements).
   std::vector<const char*> keys, values;
-  std::string port = cfg.port ? std::to_string(*cfg.port) : "";
+  std::deque<std::string> owned;
   auto add = [&](const char* k, const std::string& v) {
     keys.push_back(k);
-    values.push_back(v.c_str());
+    values.push_back(owned.emplace_back(v).c_str());
   };
+  std::string port = cfg.port ? std::to_string(*cfg.port) : "";
   if (cfg.host) add("host", *cfg.host);
   if (cfg.port) add("port", port);
   if (cfg.user) add("user", *cfg.user);

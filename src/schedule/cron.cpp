@@ -343,7 +343,10 @@ std::optional<TimePoint> CronSchedule::previous_at_or_before(TimePoint at, const
   const date::sys_info now = zone->get_info(at);
   minutes fallen_back(0);
   date::sys_info period = now;
-  for (int i = 0; i < 4 && period.begin > at - hours(48); ++i) {
+  // Compared in seconds: the first period of a zone begins at date's minimum time, which
+  // overflows nanoseconds.
+  const auto two_days_before = date::floor<std::chrono::seconds>(at) - hours(48);
+  for (int i = 0; i < 4 && period.begin > two_days_before; ++i) {
     period = zone->get_info(period.begin - std::chrono::seconds(1));
     fallen_back = std::max(fallen_back, date::ceil<minutes>(period.offset - now.offset));
   }

@@ -203,10 +203,10 @@ class CrashLoop(unittest.TestCase):
         """SIGKILL the binary (only it: its children are left as a crash leaves them) and wait
         until the orphaned pg_dump / pg_restore went away (SIGPIPE / EOF)."""
         if proc.poll() is not None:
-            proc.communicate(timeout=30)
+            self.last_output = proc.communicate(timeout=30)
             return False
         os.kill(proc.pid, sig)
-        proc.communicate(timeout=60)
+        self.last_output = proc.communicate(timeout=60)
         wait_for(lambda: not [p for p in pg_children_of_cluster(self.pg.port) if alive(p)], timeout=60,
                  what="orphaned pg_dump/pg_restore to exit")
         return proc.returncode == -sig
@@ -293,12 +293,17 @@ class CrashLoop(unittest.TestCase):
 
     def kill_in_fault(self, cfg, rules, fired, label, args, extra_wait=(0.0, 0.4)):
         """Injects rules that hold a request in the proxy (delay or stall); kills `backup`
-        once `fired` faults fired, after a random extra wait."""
+        once `fired` of them (not counting zero-second delays) fired, after a random extra wait."""
         self.s3.proxy_reset()
         self.s3.inject_faults(rules)
         proc = self.start(args, cfg)
+
+        def holding():
+            state = self.s3.proxy_state()
+            zero = sum(r.get("fired", 0) for r in state["faults"] if r.get("action") == "delay" and not r.get("seconds"))
+            return state["faults_fired"] - zero >= fired
         try:
-            wait_for(lambda: self.s3.proxy_state()["faults_fired"] >= fired or proc.poll() is not None,
+            wait_for(lambda: holding() or proc.poll() is not None,
                      timeout=120, what="the fault for " + label)
             if proc.poll() is None:
                 time.sleep(self.rng.uniform(*extra_wait))
@@ -327,12 +332,14 @@ class CrashLoop(unittest.TestCase):
              [{"kind": "put_object", "key_suffix": ".json", "action": "delay", "seconds": 2, "times": 1}], 1),
             # ... or never forwarded: a data object without manifest.
             ("manifest PUT stalled (never forwarded)", [dict(stall, kind="put_object", key_suffix=".json")], 1),
-            # prune: killed before its first DeleteObjects reached S3,
-            ("prune: first DeleteObjects stalled", [dict(stall, kind="delete_objects")], 1),
+            # prune: killed before its first delete reached S3 (one key: DELETE, more: DeleteObjects),
+            ("prune: first delete stalled",
+             [dict(stall, kind="delete_object"), dict(stall, kind="delete_objects")], 1),
             # and between deleting the data objects and deleting their manifests.
-            ("prune: between data and manifest DeleteObjects",
-             [{"kind": "delete_objects", "action": "delay", "seconds": 0, "times": 1},
-              dict(stall, kind="delete_objects")], 2),
+            ("prune: between data and manifest deletes",
+             [dict(stall, kind="delete_object", key_suffix=".json"),
+              {"kind": "delete_objects", "action": "delay", "seconds": 0, "times": 1},
+              dict(stall, kind="delete_objects")], 1),
         ]
         kills, misses, attempts = [], [], 0
         random_slots = KILLS - len(aimed)
@@ -341,11 +348,13 @@ class CrashLoop(unittest.TestCase):
         plan = [("aimed", a) for a in aimed] + [("random", s) for s in slot_order]
         self.rng.shuffle(plan)
         extra = 0
-        while plan or (len(kills) < KILLS and extra < 10):
+        durations = [full]
+        while plan or (len(kills) < KILLS and extra < 15):
+            full = sorted(durations[-5:])[len(durations[-5:]) // 2]  # the recent median run
             if plan:
                 kind, what = plan.pop(0)
-            else:  # a random moment that fell after the run's end: try again
-                kind, what = "random", self.rng.randrange(random_slots)
+            else:  # a random moment fell after the run's end: again, in the first 70 % of a run
+                kind, what = "random", self.rng.randrange(max(1, int(random_slots * 0.7)))
                 extra += 1
             attempts += 1
             # Every other attempt runs with --no-prune, so that backups pile up for the audit;
@@ -362,17 +371,22 @@ class CrashLoop(unittest.TestCase):
                 kills.append(label)
             else:
                 misses.append(what[0] if kind == "aimed" else "random slot %d" % what)
+                if kind == "aimed":
+                    log("aimed kill missed (%s): the run ended first:\n%s" % (what[0], self.last_output[1][-1500:]))
             when = "after attempt %d (%s)" % (attempts, label or "ended before the kill")
             self.assert_listing_sound_s3(cfg, when)
             # The next run must succeed (stale lock, advisory lock, open uploads, orphans).
             time.sleep(1.05)
+            t0 = time.monotonic()
             self.backup_ok(cfg, *([] if attempts % 3 else ["--no-prune"]), why="backup right " + when)
+            durations.append(time.monotonic() - t0)
             self.assert_listing_sound_s3(cfg, when + " and a good run")
         log("S3: %d SIGKILLs in %d attempts: %s" % (len(kills), attempts, "; ".join(kills)))
         if misses:
             log("S3: ended before the kill: %s" % "; ".join(misses))
-        self.assertGreaterEqual(len(kills), KILLS, "only %d kills landed: %s" % (len(kills), kills))
 
+        time.sleep(1.05)
+        self.backup_ok(cfg, "--no-prune", why="a last backup, kept with the one before it")
         # Every listed backup is whole: manifest SHA-256/size = the object fetched with aws.
         listed = self.assert_listing_sound_s3(cfg, "after the loop")
         self.assertGreaterEqual(len(listed), 2)
@@ -405,6 +419,7 @@ class CrashLoop(unittest.TestCase):
         self.assertIn(newest, after, "the newest backup is never deleted")
         state = self.s3.proxy_state()
         self.assertEqual(state["signature_failures"], 0, json.dumps(state["failures"], indent=1))
+        self.assertGreaterEqual(len(kills), KILLS, "only %d kills landed: %s" % (len(kills), kills))
 
     def test_2_local_backup_sigkill_loop(self):
         store = os.path.join(self.dir, "store")
@@ -534,6 +549,29 @@ class CrashLoop(unittest.TestCase):
             self.assertEqual(sorted(self.temp_databases() - before), [],
                              "SIGTERM at %.2f s: the temporary database must be dropped\n%s" % (moment, err[-3000:]))
             log("restore: SIGTERM at t=%.2fs: exit %d after %.2f s, nothing left" % (moment, proc.returncode, took))
+
+    def test_4_next_restore_or_archives_cleans_a_killed_restores_temporary_database(self):
+        # Issue 7: "a killed restore leaves no database under the final name, and the next
+        # restore or `archives` cleans the temporary one". The temporary database carries a
+        # comment `backupbuddy-restoring {"source", "backup", "target", "pid"}` and the restore
+        # holds an advisory lock on the target, so a later run can tell it is abandoned.
+        cfg = self.s3_config()
+        self.backup_ok(cfg, why="the backup to restore")
+        before = self.temp_databases()
+        proc = self.start_restore_and_wait_for_temp(cfg, "crash_abandoned", before)
+        time.sleep(self.rng.uniform(0.05, 0.3))
+        self.assertTrue(self.kill_and_reap(proc), "the restore ended before the kill")
+        abandoned = sorted(self.temp_databases() - before)
+        self.assertEqual(len(abandoned), 1, abandoned)
+        comment = self.pg.db_comment(abandoned[0])
+        self.assertIn("backupbuddy-restoring", comment)
+        proc = self.bb(["archives"], cfg)
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        proc = self.bb(["restore", DB, "--into", "crash_abandoned"], cfg, check=0)
+        self.assertEqual(bbenv.last_line(proc.stdout), "crash_abandoned", describe(proc))
+        left = sorted(set(abandoned) & self.temp_databases())
+        self.assertEqual(left, [], "the temporary database of a SIGKILLed restore (comment %r) is still there "
+                                   "after `archives` and a successful restore into the same target" % comment)
 
 
 if __name__ == "__main__":

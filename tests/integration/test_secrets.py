@@ -277,7 +277,8 @@ class Secrets(unittest.TestCase):
             text = self.s3.aws("s3", "cp", "s3://%s/%s" % (self.s3.bucket, key), "-").stdout
             self.assert_no_leak(text, "manifest " + key)
             manifest = json.loads(text)
-            self.assertTrue(manifest.get("encryption_recipients"), "the backups must be encrypted: %s" % text)
+            self.assertTrue(manifest.get("encryption") and manifest["data_key"].endswith(".age"),
+                            "the backups must be encrypted: %s" % text)
         return len(keys)
 
     # ---- the tests ----------------------------------------------------------------
@@ -337,7 +338,8 @@ class Secrets(unittest.TestCase):
             emulator = tgenv.Emulator().__enter__()
         except Exception as e:  # pragma: no cover - environment without node
             self.skipTest("Telegram emulator unavailable: %s" % e)
-        self.addCleanup(emulator.__exit__, None, None, None)
+        self.addCleanup(lambda: (emulator.__exit__(None, None, None), emulator.proc.stdout.close(),
+                                 emulator.proc.stderr.close()))
         cfg = self.config("emulator", "file", api_url=emulator.url)
         procs = self.run_checked(["check"], cfg, {}, expect=0)
         self.assertIn("getMe", "".join(p.stdout + p.stderr for p in procs) + "getMe")
