@@ -19,6 +19,7 @@
 
 #include "crypto/bech32.h"
 #include "util/error.h"
+#include "util/openssl_error.h"
 
 namespace bb {
 namespace {
@@ -67,14 +68,7 @@ void wipe(std::vector<unsigned char>& v) {
 
 [[noreturn]] void fail(const std::string& reason) { throw OperationError("age: " + reason); }
 
-[[noreturn]] void throw_openssl(const char* what) {
-  unsigned long code = ERR_get_error();
-  char reason[256] = "unknown error";
-  if (code != 0) ERR_error_string_n(code, reason, sizeof reason);
-  ERR_clear_error();
-  throw OperationError(std::string("age: OpenSSL ") + what + " failed: " + reason +
-                       " — check the OpenSSL 3 installation (libssl3)");
-}
+[[noreturn]] void throw_openssl(const char* what) { throw_openssl_error(std::string("age: OpenSSL ") + what); }
 
 const unsigned char* bytes_of(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());

@@ -6,18 +6,12 @@
 #include <openssl/evp.h>
 
 #include "util/error.h"
+#include "util/openssl_error.h"
 
 namespace bb {
 namespace {
 
-[[noreturn]] void throw_openssl(const char* what) {
-  unsigned long code = ERR_get_error();
-  char reason[256] = "unknown error";
-  if (code != 0) ERR_error_string_n(code, reason, sizeof reason);
-  ERR_clear_error();
-  throw OperationError(std::string("SHA-256: ") + what + " failed: " + reason +
-                       " — check the OpenSSL 3 installation (libssl3)");
-}
+[[noreturn]] void throw_openssl(const char* what) { throw_openssl_error(std::string("SHA-256: ") + what); }
 
 const EVP_MD* sha256_md() {
   // Fetched once and kept for the life of the process.
