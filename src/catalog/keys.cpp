@@ -31,7 +31,8 @@ int num(const std::string& s, std::size_t from, std::size_t count) { return std:
 std::optional<TimePoint> make_time(int y, int mo, int d, int h, int mi, int s) {
   using namespace date;
   year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (!ymd.ok() || h > 23 || mi > 59 || s > 59) return std::nullopt;
+  // Years outside 1970..2200 are no backup's and would overflow the nanosecond clock.
+  if (y < 1970 || y > 2200 || !ymd.ok() || h > 23 || mi > 59 || s > 59) return std::nullopt;
   return sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) + std::chrono::seconds(s);
 }
 
@@ -101,8 +102,7 @@ std::optional<std::string> decode_db_name(const std::string& segment) {
       return std::nullopt;
     }
   }
-  if (out.find('.') != std::string::npos && segment.find("%2E") != std::string::npos && out != "." && out != "..")
-    return std::nullopt;  // %2E is written only for "." and ".."
+  if (encode_db_name(out) != segment) return std::nullopt;  // only what encode_db_name writes
   return out;
 }
 

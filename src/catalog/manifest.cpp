@@ -64,6 +64,8 @@ Manifest manifest_from_json(const std::string& text, const std::string& where) {
   try {
     if (j.value("format", "") != "backupbuddy-manifest") throw bad("not a BackupBuddy manifest");
     Manifest m;
+    if (!j.at("format_version").is_number_unsigned() || j.at("format_version").get<std::uint64_t>() > 1000)
+      throw bad("format_version is not a small whole number");
     m.format_version = j.at("format_version").get<int>();
     if (m.format_version > Manifest::kFormatVersion)
       throw bad("format version " + std::to_string(m.format_version) +
@@ -84,6 +86,10 @@ Manifest manifest_from_json(const std::string& text, const std::string& where) {
     m.stored_bytes = j.at("stored_bytes").get<std::uint64_t>();
     m.sha256 = j.at("sha256").get<std::string>();
     m.compression = j.value("compression", "zstd");
+    if (j.contains("compression_level") &&
+        (!j["compression_level"].is_number_integer() || j["compression_level"].get<std::int64_t>() < -1000000 ||
+         j["compression_level"].get<std::int64_t>() > 1000))
+      throw bad("compression_level is not a small whole number");
     m.compression_level = j.value("compression_level", 0);
     if (j.contains("encryption") && !j["encryption"].is_null())
       m.encryption_recipients = j["encryption"].at("recipients").get<std::vector<std::string>>();
@@ -91,6 +97,10 @@ Manifest manifest_from_json(const std::string& text, const std::string& where) {
     m.encoding = j.value("database_encoding", "");
     m.collate = j.value("database_collate", "");
     m.ctype = j.value("database_ctype", "");
+    if (j.contains("table_count") &&
+        !(j["table_count"].is_number_integer() && j["table_count"].get<std::int64_t>() >= -1 &&
+          j["table_count"].get<double>() < 1e12))
+      throw bad("table_count is not a whole number");
     m.table_count = j.value("table_count", static_cast<std::int64_t>(-1));
     m.database_size_bytes = j.value("database_size_bytes", static_cast<std::uint64_t>(0));
     if (m.sha256.size() != 64) throw bad("sha256 is not a 64-digit hex digest");

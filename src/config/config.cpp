@@ -162,9 +162,11 @@ void validate_schedule(const TableReader& r, const toml::node& node, const std::
 std::string read_secret_file(const std::string& path, const std::string& key) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(key + ": cannot read secret file " + path + " — check the path and its permissions");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  std::string value = buf.str();
+  constexpr std::size_t kMaxSecret = 64 * 1024;  // a secret file is a line, not /dev/zero
+  std::string value(kMaxSecret + 1, '\0');
+  in.read(value.data(), static_cast<std::streamsize>(value.size()));
+  value.resize(static_cast<std::size_t>(in.gcount()));
+  if (value.size() > kMaxSecret) throw ConfigError(key + ": " + path + " is larger than 64 KiB — it should hold one secret");
   while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
   return value;
 }
@@ -346,7 +348,7 @@ void read_backup(const toml::table& t, const std::string& file, Config& cfg) {
   }
   if (const toml::node* n = r.node("shrink_warning")) {
     auto v = n->value<double>();
-    if (!v || *v < 0 || *v > 1)
+    if (!v || !(*v >= 0 && *v <= 1))
       r.fail(*n, "shrink_warning", "expected a share between 0 and 1 like 0.5 (0 turns the warning off)");
     b.shrink_warning = *v;
   }
@@ -562,6 +564,7 @@ std::uint64_t parse_size(const std::string& text) {
   std::size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
   if (i == 0) throw std::invalid_argument("" + quote_name(text) + " is not a size; write e.g. \"16MiB\", \"1GiB\" or 1048576");
+  if (i > 15) throw std::invalid_argument("\"" + text + "\" is too large a size");
   std::uint64_t number = std::stoull(text.substr(0, i));
   std::string unit = text.substr(i);
   while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
@@ -573,6 +576,7 @@ std::uint64_t parse_size(const std::string& text) {
   else if (unit == "TiB" || unit == "T" || unit == "TB") mult = 1ull << 40;
   else throw std::invalid_argument("unknown size unit " + quote_name(unit) + "; use KiB, MiB, GiB or TiB");
   if (number == 0) throw std::invalid_argument("a size must be positive");
+  if (number > (std::uint64_t{1} << 50) / mult) throw std::invalid_argument("\"" + text + "\" is too large a size");
   return number * mult;
 }
 
@@ -581,6 +585,7 @@ std::chrono::milliseconds parse_duration(const std::string& text) {
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
   if (i == 0 || i == text.size())
     throw std::invalid_argument("" + quote_name(text) + " is not a duration; write e.g. \"500ms\", \"30s\", \"5m\", \"6h\", \"1d\"");
+  if (i > 12) throw std::invalid_argument("\"" + text + "\" is too long a duration");
   std::int64_t number = std::stoll(text.substr(0, i));
   std::string unit = text.substr(i);
   std::int64_t ms;
@@ -590,6 +595,7 @@ std::chrono::milliseconds parse_duration(const std::string& text) {
   else if (unit == "h") ms = 3'600'000;
   else if (unit == "d") ms = 86'400'000;
   else throw std::invalid_argument("unknown duration unit " + quote_name(unit) + "; use ms, s, m, h or d");
+  if (number > 3650LL * 86'400'000 / ms) throw std::invalid_argument("\"" + text + "\" is longer than ten years");
   return std::chrono::milliseconds(number * ms);
 }
 

@@ -79,6 +79,8 @@ void error(const std::string& message) { emit(Level::kError, "error: ", message)
 void register_secret(const std::string& value) {
   if (value.size() < 4) return;  // too short to mask without mangling ordinary text
   std::lock_guard<std::mutex> lock(g_mutex);
+  for (const auto& known : g_secrets)
+    if (known == value) return;  // config reloads register the same secrets again
   g_secrets.push_back(value);
 }
 

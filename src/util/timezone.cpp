@@ -22,6 +22,7 @@ const date::time_zone* resolve_zone(const std::string& name) {
 }
 
 TimePoint parse_user_time(const std::string& text, const date::time_zone* zone) {
+  if (text.size() > 40) throw ConfigError("--at: \"" + text.substr(0, 40) + "…\" is not a time I understand");
   if (auto id = parse_backup_id(text)) return *id;
   std::smatch m;
   static const std::regex iso(R"((\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?\s*(Z|[+-]\d{2}:?\d{2})?)");
@@ -57,7 +58,7 @@ TimePoint parse_user_time(const std::string& text, const date::time_zone* zone) 
   }
   (void)has_time;
   date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(mo)}, date::day{static_cast<unsigned>(d)}};
-  if (!ymd.ok() || h > 23 || mi > 59 || s > 59) throw ConfigError("--at \"" + text + "\": no such date or time");
+  if (y < 1970 || y > 2200 || !ymd.ok() || h > 23 || mi > 59 || s > 59) throw ConfigError("--at \"" + text + "\": no such date or time");
   auto local = date::local_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) + std::chrono::seconds(s);
   if (offset == "Z") return TimePoint(local.time_since_epoch());
   if (!offset.empty()) {
@@ -65,7 +66,9 @@ TimePoint parse_user_time(const std::string& text, const date::time_zone* zone) 
     std::string digits;
     for (char c : offset)
       if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
-    auto off = std::chrono::hours(std::stoi(digits.substr(0, 2))) + std::chrono::minutes(std::stoi(digits.substr(2, 2)));
+    int oh = std::stoi(digits.substr(0, 2)), om = std::stoi(digits.substr(2, 2));
+    if (oh > 14 || om > 59) throw ConfigError("--at: the offset " + offset + " is not a real one");
+    auto off = std::chrono::hours(oh) + std::chrono::minutes(om);
     return TimePoint(local.time_since_epoch() - sign * off);
   }
   // A wall-clock time that does not exist (DST gap) or exists twice: take the later instant.

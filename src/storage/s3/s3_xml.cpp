@@ -5,6 +5,7 @@
 #include <pugixml.hpp>
 
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
 #include <iomanip>
 #include <ctime>
@@ -43,8 +44,10 @@ bool is_true(pugi::xml_node parent, const char* name) { return text(parent, name
 
 std::uint64_t parse_size(const std::string& value) {
   char* end = nullptr;
+  errno = 0;
   unsigned long long n = std::strtoull(value.c_str(), &end, 10);
-  if (value.empty() || *end != '\0') throw StorageError("S3: bad object size \"" + value + "\" in listing");
+  if (value.empty() || !std::isdigit(static_cast<unsigned char>(value[0])) || *end != '\0' || errno == ERANGE)
+    throw StorageError("S3: bad object size \"" + value + "\" in listing");
   return n;
 }
 
@@ -158,7 +161,8 @@ std::chrono::system_clock::time_point parse_iso8601(std::string_view text) {
   std::string s(text);
   std::istringstream in(s);
   in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
-  if (in.fail()) throw StorageError("S3: bad timestamp \"" + s + "\" in answer");
+  // Years outside 1970..2200 are no real object's and would overflow the clock type.
+  if (in.fail() || tm.tm_year < 70 || tm.tm_year > 300) throw StorageError("S3: bad timestamp \"" + s + "\" in answer");
   std::time_t seconds = timegm(&tm);
   auto point = std::chrono::system_clock::from_time_t(seconds);
   // Optional fraction ".123" before the zone designator.
@@ -178,7 +182,7 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
   std::istringstream in(s);
   in.imbue(std::locale::classic());
   in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S");
-  if (in.fail()) return std::nullopt;
+  if (in.fail() || tm.tm_year < 70 || tm.tm_year > 300) return std::nullopt;
   return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
