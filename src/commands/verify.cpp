@@ -1,6 +1,8 @@
 // `backupbuddy verify`.
 #include "commands/verify.h"
 
+#include <algorithm>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -82,14 +84,18 @@ std::optional<std::pair<std::string, std::string>> parse_copy_header(const std::
 }
 
 void CopyRowCounter::feed(const char* data, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
-    char c = data[i];
-    if (c == '\n') {
-      end_of_line();
-      continue;
-    }
-    if (line_length_ < kHeadBytes) head_ += c;
-    ++line_length_;
+  // Line by line with memchr; of a data row only its first bytes are kept (enough to see
+  // the "\\." that ends a COPY block), of other lines enough to parse a COPY header.
+  while (n > 0) {
+    const char* nl = static_cast<const char*>(std::memchr(data, '\n', n));
+    std::size_t len = nl ? static_cast<std::size_t>(nl - data) : n;
+    std::size_t want = in_copy_ ? 3 : kHeadBytes;
+    if (head_.size() < want) head_.append(data, std::min(len, want - head_.size()));
+    line_length_ += len;
+    if (!nl) return;
+    end_of_line();
+    data = nl + 1;
+    n -= len + 1;
   }
 }
 
