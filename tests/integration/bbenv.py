@@ -9,6 +9,7 @@ BB_BINARY (set by CTest) names the binary under test; without it, ../../build/ba
 
 import datetime
 import json
+import time
 import math
 import os
 import subprocess
@@ -217,3 +218,15 @@ def parse_iso_utc(text):
 
 def iso_utc(dt):
     return dt.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def wait_for(predicate, timeout=60, interval=0.1, what="condition"):
+    """Polls predicate until it returns something true (returned), or fails after timeout s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
+        time.sleep(interval)

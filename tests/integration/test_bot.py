@@ -6,7 +6,6 @@ Run: cd tests/integration && BB_BINARY=.../backupbuddy /usr/bin/python3 -m unitt
 Needs tests/tools/node_modules (npm ci in tests/tools) and node on PATH.
 """
 
-import json
 import os
 import shutil
 import signal
@@ -14,11 +13,10 @@ import subprocess
 import tempfile
 import time
 import unittest
-import urllib.request
 
 import pgenv
 from bbenv import parse_json_output, run_bb, start_bb, write_config, local_config
-from tgenv import ADMIN, ARCHIVE, SOURCE, STRANGER, TOKEN, Emulator, button, wait_for
+from tgenv import ADMIN, ARCHIVE, SOURCE, STRANGER, TOKEN, Emulator, button
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOLS = os.environ.get("BB_TOOLS_DIR") or os.path.join(HERE, "..", "tools")

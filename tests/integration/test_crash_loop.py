@@ -30,17 +30,15 @@ import hashlib
 import json
 import os
 import random
-import shutil
 import signal
 import sys
-import tempfile
 import time
 import unittest
 
 import bbenv
 from bbenv import describe, encode_db_name, parse_json_output, run_bb, start_bb, write_config
-from pgenv import PgCluster
-from s3env import S3Env
+from fixtures import class_cluster, class_s3, class_workdir
+from bbenv import wait_for
 
 DB = "crash"
 DAY = 24 * 3600
@@ -55,15 +53,6 @@ def log(message):
     print("  [crash-loop] " + message, file=sys.stderr, flush=True)
 
 
-def wait_for(predicate, timeout=60, interval=0.05, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
-        time.sleep(interval)
 
 
 def sha256_file(path):
@@ -119,21 +108,11 @@ class CrashLoop(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(bbenv.BB_BINARY):
-            raise unittest.SkipTest("binary %s not built" % bbenv.BB_BINARY)
         cls.seed = int(os.environ.get("BB_CRASH_SEED") or random.randrange(1 << 30))
         log("seed %d (BB_CRASH_SEED=%d reproduces the kill schedule)" % (cls.seed, cls.seed))
-        cls.tmp = tempfile.mkdtemp(prefix="bb-crash-")
-        os.chmod(cls.tmp, 0o755)
-        if not os.environ.get("BB_KEEP_TMP"):
-            cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
-        cls.pg = PgCluster()
-        cls.addClassCleanup(cls.pg.stop)
-        cls.pg.start()
-        cls.s3 = S3Env(os.path.join(cls.tmp, "s3"))
-        os.makedirs(cls.s3.tmpdir)
-        cls.addClassCleanup(cls.s3.close)
-        cls.s3.start()
+        cls.tmp = class_workdir(cls, "bb-crash-")
+        cls.pg = class_cluster(cls)
+        cls.s3 = class_s3(cls, cls.tmp)
         started = time.monotonic()
         cls.pg.create_db(DB)
         fill_random_rows(cls.pg, DB, DUMP_MB)

@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -24,22 +23,13 @@ import unittest
 
 import bbenv
 from bbenv import describe, encode_db_name, parse_json_output, run_bb, start_bb, write_config
-from pgenv import PgCluster, quote_literal
-from s3env import S3Env
+from fixtures import class_cluster, class_s3, class_workdir
+from bbenv import wait_for
 
 BIG_MB = int(os.environ.get("BB_FAULTS_BIG_MB", "300"))
 DAY = 24 * 3600
 
 
-def wait_for(predicate, timeout=60, interval=0.05, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
-        time.sleep(interval)
 
 
 def children(pid, name=None):
@@ -99,19 +89,9 @@ class FaultsBase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(bbenv.BB_BINARY):
-            raise unittest.SkipTest("binary %s not built" % bbenv.BB_BINARY)
-        cls.tmp = tempfile.mkdtemp(prefix="bb-faults-")
-        os.chmod(cls.tmp, 0o755)
-        if not os.environ.get("BB_KEEP_TMP"):
-            cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
-        cls.pg = PgCluster()
-        cls.addClassCleanup(cls.pg.stop)
-        cls.pg.start()
-        cls.s3 = S3Env(os.path.join(cls.tmp, "s3"))
-        os.makedirs(cls.s3.tmpdir)
-        cls.addClassCleanup(cls.s3.close)
-        cls.s3.start()
+        cls.tmp = class_workdir(cls, "bb-faults-")
+        cls.pg = class_cluster(cls)
+        cls.s3 = class_s3(cls, cls.tmp)
         cls.pg.create_db("medium")
         fill_random_rows(cls.pg, "medium", 40)  # ~20 MB stored: 4-5 parts of 5 MiB
         for small in ("small_a", "small_b"):

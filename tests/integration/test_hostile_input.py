@@ -8,13 +8,12 @@ Run: cd tests/integration && BB_BINARY=.../backupbuddy /usr/bin/python3 -m unitt
 import json
 import os
 import shutil
-import tempfile
 import unittest
 
 import bbenv
 from bbenv import describe, encode_db_name, parse_json_output, run_bb, toml_string, write_config
-from pgenv import PgCluster
 from s3env import S3Env
+from fixtures import class_cluster, class_workdir
 
 # Names PostgreSQL accepts; each is backed up, listed and restored end to end.
 ODD_NAMES = [
@@ -48,15 +47,8 @@ class HostileBase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(bbenv.BB_BINARY):
-            raise unittest.SkipTest("binary %s not built" % bbenv.BB_BINARY)
-        cls.tmp = tempfile.mkdtemp(prefix="bb-hostile-")
-        os.chmod(cls.tmp, 0o755)
-        if not os.environ.get("BB_KEEP_TMP"):
-            cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
-        cls.pg = PgCluster()
-        cls.addClassCleanup(cls.pg.stop)
-        cls.pg.start()
+        cls.tmp = class_workdir(cls, "bb-hostile-")
+        cls.pg = class_cluster(cls)
 
     def setUp(self):
         name = self.id().rsplit(".", 1)[-1]

@@ -22,20 +22,12 @@ import pgenv
 from bbenv import (describe, encode_db_name, last_line, parse_backup_id, parse_iso_utc,
                    parse_json_output, run_bb, start_bb, write_config, local_config)
 from pgenv import quote_literal
+from bbenv import wait_for
 
 ID_RE = re.compile(r"^\d{8}T\d{6}Z$")
 TEMPLATES = {"template0", "template1"}
 
 
-def wait_for(predicate, timeout=60, interval=0.1, what="condition"):
-    deadline = time.time() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.time() > deadline:
-            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
-        time.sleep(interval)
 
 
 def sleep_to_next_second(extra=0.0):

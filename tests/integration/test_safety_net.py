@@ -5,7 +5,6 @@ Real parts: a throwaway PostgreSQL cluster, the real binary, local storage, and 
 behind the verifying proxy (with its fault rules) for the provider probe.
 """
 
-import json
 import os
 import shutil
 import subprocess

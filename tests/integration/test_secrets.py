@@ -22,18 +22,15 @@ Run: cd tests/integration && BB_BINARY=.../backupbuddy /usr/bin/python3 -m unitt
 
 import json
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
 import unittest
 import urllib.parse
 
-import bbenv
 from bbenv import describe, run_bb, start_bb, write_config
-from pgenv import PgCluster, free_port, quote_ident, quote_literal
-from s3env import S3Env
+from pgenv import free_port, quote_ident, quote_literal
+from fixtures import class_cluster, class_s3, class_workdir
 
 MARKER = "Sekrit"
 PG_ROLE = "bb_secret_role"
@@ -116,15 +113,8 @@ class Secrets(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(bbenv.BB_BINARY):
-            raise unittest.SkipTest("binary %s not built" % bbenv.BB_BINARY)
-        cls.tmp = tempfile.mkdtemp(prefix="bb-secrets-")
-        os.chmod(cls.tmp, 0o755)
-        if not os.environ.get("BB_KEEP_TMP"):
-            cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
-        cls.pg = PgCluster()
-        cls.addClassCleanup(cls.pg.stop)
-        cls.pg.start()
+        cls.tmp = class_workdir(cls, "bb-secrets-")
+        cls.pg = class_cluster(cls)
         cls.pg.psql("postgres", "create role %s login superuser password %s"
                     % (quote_ident(PG_ROLE), quote_literal(PG_PASSWORD)))
         cls.pg.allow_password_role(PG_ROLE)
@@ -136,10 +126,7 @@ class Secrets(unittest.TestCase):
         cls.pg.create_db(SMALL)
         cls.pg.psql(SMALL, "create table t(id int primary key, v text); "
                            "insert into t select g, 'row ' || g from generate_series(1, 300) g;")
-        cls.s3 = S3Env(os.path.join(cls.tmp, "s3"), secret_key=S3_SECRET)
-        os.makedirs(cls.s3.tmpdir)
-        cls.addClassCleanup(cls.s3.close)
-        cls.s3.start()
+        cls.s3 = class_s3(cls, cls.tmp, secret_key=S3_SECRET)
         cls.closed_port = free_port()  # nothing listens there
         secrets_dir = os.path.join(cls.tmp, "secrets")
         os.makedirs(secrets_dir, mode=0o700)

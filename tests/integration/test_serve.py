@@ -15,7 +15,7 @@ import subprocess
 import time
 import unittest
 
-from bbenv import encode_db_name, start_bb, write_config
+from bbenv import start_bb, write_config
 from fixtures import ServersTestCase
 from tgenv import ADMIN, TOKEN, Emulator
 

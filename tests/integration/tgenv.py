@@ -10,6 +10,7 @@ import time
 import urllib.request
 
 import pgenv
+from bbenv import wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOLS = os.environ.get("BB_TOOLS_DIR") or os.path.join(HERE, "..", "tools")
@@ -21,15 +22,6 @@ SOURCE = "buh2_db"
 ARCHIVE = "buh2_db_archive"
 
 
-def wait_for(predicate, timeout=60, interval=0.2, what="condition"):
-    deadline = time.time() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.time() > deadline:
-            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
-        time.sleep(interval)
 
 
 class Emulator:
