@@ -8,6 +8,7 @@ BB_BINARY (set by CTest) names the binary under test; without it, ../../build/ba
 """
 
 import datetime
+import hashlib
 import json
 import time
 import math
@@ -230,3 +231,29 @@ def wait_for(predicate, timeout=60, interval=0.1, what="condition"):
         if time.monotonic() > deadline:
             raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
         time.sleep(interval)
+
+
+def sha256_file(path):
+    """Hex SHA-256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def process_table():
+    """{pid: (ppid, comm)} of every process, from /proc."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        table[int(entry)] = (ppid, comm)
+    return table

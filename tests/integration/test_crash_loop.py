@@ -26,7 +26,6 @@ Run: cd tests/integration && BB_BINARY=.../backupbuddy /usr/bin/python3 -m unitt
 Knobs: BB_CRASH_KILLS (S3 kills, default 20), BB_CRASH_MB (dump size, default 60).
 """
 
-import hashlib
 import json
 import os
 import random
@@ -38,7 +37,7 @@ import unittest
 import bbenv
 from bbenv import describe, encode_db_name, parse_json_output, run_bb, start_bb, write_config
 from fixtures import class_cluster, class_s3, class_workdir
-from bbenv import wait_for
+from bbenv import sha256_file, wait_for
 
 DB = "crash"
 DAY = 24 * 3600
@@ -54,13 +53,6 @@ def log(message):
 
 
 
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def alive(pid):

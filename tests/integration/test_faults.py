@@ -11,7 +11,6 @@ Size of the big database: BB_FAULTS_BIG_MB (default 300; 500 passes too, ~70 s f
 compressible rows); the random seed of the flaky-S3 test: BB_FAULTS_SEED.
 """
 
-import hashlib
 import json
 import os
 import random
@@ -24,7 +23,7 @@ import unittest
 import bbenv
 from bbenv import describe, encode_db_name, parse_json_output, run_bb, start_bb, write_config
 from fixtures import class_cluster, class_s3, class_workdir
-from bbenv import wait_for
+from bbenv import process_table, sha256_file, wait_for
 
 BIG_MB = int(os.environ.get("BB_FAULTS_BIG_MB", "300"))
 DAY = 24 * 3600
@@ -34,20 +33,7 @@ DAY = 24 * 3600
 
 def children(pid, name=None):
     """Pids of the direct children of pid (optionally only those whose comm is name)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        if ppid == pid and (name is None or comm == name):
-            found.append(int(entry))
-    return found
+    return [p for p, (ppid, comm) in process_table().items() if ppid == pid and (name is None or comm == name)]
 
 
 def alive(pid):
@@ -57,13 +43,6 @@ def alive(pid):
     except OSError:
         return False
 
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def tree_digest(root):

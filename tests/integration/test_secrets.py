@@ -28,7 +28,7 @@ import time
 import unittest
 import urllib.parse
 
-from bbenv import describe, run_bb, start_bb, write_config
+from bbenv import describe, run_bb, start_bb, write_config, process_table
 from pgenv import free_port, quote_ident, quote_literal
 from fixtures import class_cluster, class_s3, class_workdir
 
@@ -80,21 +80,6 @@ def excerpt(text, needle, width=200):
     return text[max(0, i - width):i + len(needle) + width] if i >= 0 else ""
 
 
-def process_table():
-    """{pid: (ppid, comm)} of every process."""
-    table = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        table[int(entry)] = (ppid, comm)
-    return table
 
 
 def descendants(root, table):
