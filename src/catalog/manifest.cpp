@@ -102,6 +102,8 @@ Manifest manifest_from_json(const std::string& text, const std::string& where) {
           j["table_count"].get<double>() < 1e12))
       throw bad("table_count is not a whole number");
     m.table_count = j.value("table_count", static_cast<std::int64_t>(-1));
+    if (j.contains("database_size_bytes") && !j["database_size_bytes"].is_number_unsigned())
+      throw bad("database_size_bytes is not a whole non-negative number");
     m.database_size_bytes = j.value("database_size_bytes", static_cast<std::uint64_t>(0));
     if (m.sha256.size() != 64) throw bad("sha256 is not a 64-digit hex digest");
     if (j.contains("row_counts"))
