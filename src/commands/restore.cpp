@@ -32,6 +32,7 @@ namespace {
 
 constexpr const char* kArchivePrefix = "backupbuddy-archive ";
 constexpr const char* kTempPrefix = "backupbuddy-restoring ";
+constexpr const char* kVerifyPrefix = "backupbuddy-verifying ";
 constexpr std::size_t kMaxIdentifierBytes = 63;  // NAMEDATALEN - 1
 
 
@@ -196,21 +197,32 @@ std::vector<std::string> drop_abandoned_restores(PgSession& session) {
   std::vector<std::string> dropped;
   auto rows = session.query(
       "select datname, shobj_description(oid, 'pg_database') from pg_database "
-      "where shobj_description(oid, 'pg_database') like 'backupbuddy-restoring %'");
+      "where shobj_description(oid, 'pg_database') like 'backupbuddy-restoring %' "
+      "or shobj_description(oid, 'pg_database') like 'backupbuddy-verifying %'");
   for (const auto& row : rows) {
     std::string name = row[0].value_or("");
-    std::string target;
+    std::string comment = row[1].value_or("");
+    // A restore locks its target's name; a restore test locks the scratch database's own.
+    bool verifying = comment.rfind(kVerifyPrefix, 0) == 0;
+    std::string locked;
+    std::string left_by;
     try {
-      target = nlohmann::json::parse(row[1].value_or("").substr(std::string(kTempPrefix).size())).at("target");
+      auto info = nlohmann::json::parse(comment.substr(std::string(verifying ? kVerifyPrefix : kTempPrefix).size()));
+      if (verifying) {
+        locked = name;
+        left_by = "a restore test of " + quote_name(info.at("source").get<std::string>());
+      } else {
+        locked = info.at("target").get<std::string>();
+        left_by = "a restore into " + quote_name(locked);
+      }
     } catch (const std::exception&) {
       continue;  // not ours after all: never touched
     }
-    std::int64_t key = advisory_key_for(target);
-    if (!session.try_advisory_lock(key)) continue;  // a restore into that target is running
+    std::int64_t key = advisory_key_for(locked);
+    if (!session.try_advisory_lock(key)) continue;  // that restore (test) is still running
     try {
       session.exec("drop database if exists " + session.quote_ident(name) + " with (force)");
-      log::info("dropped " + quote_name(name) + ", left by a restore into " + quote_name(target) +
-                " that did not finish");
+      log::info("dropped " + quote_name(name) + ", left by " + left_by + " that did not finish");
       dropped.push_back(name);
     } catch (const std::exception& e) {
       log::warn("could not drop the abandoned temporary database " + quote_name(name) + ": " + e.what());
@@ -218,6 +230,13 @@ std::vector<std::string> drop_abandoned_restores(PgSession& session) {
     session.advisory_unlock(key);
   }
   return dropped;
+}
+
+void mark_restore_test_database(PgSession& session, const std::string& name, const std::string& source,
+                                const std::string& backup_id) {
+  nlohmann::ordered_json info{{"source", source}, {"backup", backup_id}, {"pid", getpid()}};
+  session.exec("comment on database " + session.quote_ident(name) + " is " +
+               session.quote_literal(kVerifyPrefix + info.dump()));
 }
 
 std::vector<std::string> owner_args(const RestoreConfig& restore, bool no_owner) {

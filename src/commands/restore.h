@@ -48,10 +48,17 @@ std::string archive_name_for(const Config& config, const std::string& source);
 RestoreResult restore_backup(const Config& config, Storage& storage, const RestoreRequest& request,
                              const ProgressCallback& progress = {});
 
-// Drops temporary databases of restores that died (SIGKILL, power loss): a
-// `backupbuddy-restoring` database whose target no running restore holds (its advisory
-// lock is free). Returns their names. Called by every restore and by `archives`.
+// Drops temporary databases of restores and restore tests that died (SIGKILL, power
+// loss): a `backupbuddy-restoring` database whose target no running restore holds, or a
+// `backupbuddy-verifying` one whose own name no running restore test holds (their advisory
+// locks are free). Returns their names. Called by every restore, restore test and `archives`.
 std::vector<std::string> drop_abandoned_restores(PgSession& session);
+
+// Marks a restore test's scratch database (COMMENT ON DATABASE) so that
+// drop_abandoned_restores finds it if the test dies. The caller must already hold the
+// advisory lock of `name` (DatabaseLock) for as long as the database exists.
+void mark_restore_test_database(PgSession& session, const std::string& name, const std::string& source,
+                                const std::string& backup_id);
 
 // The marker BackupBuddy writes into COMMENT ON DATABASE of every archive it creates.
 struct ArchiveMarker {

@@ -129,7 +129,14 @@ VerifyResult verify_backup(const Config& config, Storage& storage, const BackupE
     PgSession session = PgSession::connect(config.postgres, config.postgres.maintenance_db);
     PgTools tools = find_pg_tools(config.postgres, session.server_version_num() / 10000);
     std::optional<ScratchDatabase> scratch;
-    if (restore_test) scratch.emplace(session, "bb_verify", m ? &*m : nullptr);
+    std::optional<DatabaseLock> scratch_lock;
+    if (restore_test) {
+      drop_abandoned_restores(session);
+      scratch.emplace(session, "bb_verify", m ? &*m : nullptr);
+      // Locked before it is marked: a cleaner that sees the mark also sees the lock.
+      scratch_lock.emplace(session, scratch->name(), "verify");
+      mark_restore_test_database(session, scratch->name(), entry.db, entry.id);
+    }
 
     std::string toc;
     CopyRowCounter counter;

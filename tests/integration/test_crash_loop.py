@@ -24,6 +24,8 @@ SigV4-verifying fault proxy, all on loopback):
 The kill schedule is random but seeded: the seed is printed; BB_CRASH_SEED=N reproduces it.
 Run: cd tests/integration && BB_BINARY=.../backupbuddy /usr/bin/python3 -m unittest -v test_crash_loop
 Knobs: BB_CRASH_KILLS (S3 kills, default 20), BB_CRASH_MB (dump size, default 60).
+Long soak (scripts/soak.sh, BB_SOAK=1): 200 S3 kills of a ~250 MB dump, 40 local, 30 restore
+SIGKILLs and 10 SIGTERMs.
 """
 
 import json
@@ -41,11 +43,11 @@ from bbenv import sha256_file, wait_for
 
 DB = "crash"
 DAY = 24 * 3600
-KILLS = max(20, int(os.environ.get("BB_CRASH_KILLS", "20")))
-DUMP_MB = int(os.environ.get("BB_CRASH_MB", "60"))
-LOCAL_KILLS = 4
-RESTORE_KILLS = 3
-RESTORE_TERMS = 2
+KILLS = max(20, int(os.environ.get("BB_CRASH_KILLS", bbenv.soak(20, 200))))
+DUMP_MB = int(os.environ.get("BB_CRASH_MB", bbenv.soak(60, 250)))
+LOCAL_KILLS = bbenv.soak(4, 40)
+RESTORE_KILLS = bbenv.soak(3, 30)
+RESTORE_TERMS = bbenv.soak(2, 10)
 
 
 def log(message):
@@ -558,6 +560,63 @@ class CrashLoop(unittest.TestCase):
         left = sorted(set(abandoned) & self.temp_databases())
         self.assertEqual(left, [], "the temporary database of a SIGKILLed restore (comment %r) is still there "
                                    "after `archives` and a successful restore into the same target" % comment)
+
+    def test_5_killed_restore_test_is_cleaned_and_a_running_one_is_left_alone(self):
+        # `verify --restore-test` restores into a scratch database bb_verify_*; a SIGKILLed
+        # verify must not leave it behind for good: the next restore test, restore or
+        # `archives` drops it — but never the scratch database of a restore test still running.
+        cfg = self.s3_config()
+        self.backup_ok(cfg, why="the backup to verify")
+
+        def scratches():
+            return {d for d in self.pg.databases() if d.startswith("bb_verify")}
+
+        def running_restore_test(before):
+            proc = self.start(["verify", DB, "--restore-test"], cfg)
+            wait_for(lambda: (scratches() - before) or proc.poll() is not None, timeout=120, interval=0.02,
+                     what="the scratch database of the restore test")
+            return proc
+
+        before = scratches()
+        for moment in (0.3, 0.15, 0.05, 0.0):
+            proc = running_restore_test(before)
+            time.sleep(moment)
+            if self.kill_and_reap(proc):
+                break
+        else:
+            self.fail("the restore test always ended before the kill")
+        abandoned = sorted(scratches() - before)
+        self.assertEqual(len(abandoned), 1, abandoned)
+        self.assertIn("backupbuddy-verifying", self.pg.db_comment(abandoned[0]))
+
+        # A restore test still running keeps its scratch database while `archives` cleans.
+        proc = running_restore_test(scratches())
+        running = sorted(scratches() - set(abandoned) - before)
+        self.assertTrue(running, "the restore test ended before its scratch database was seen:\n%s"
+                        % (proc.communicate(timeout=60),))
+        proc_archives = self.bb(["archives"], cfg)
+        self.assertEqual(proc_archives.returncode, 0, describe(proc_archives))
+        self.assertNotIn(abandoned[0], scratches(), "`archives` must drop the scratch database of a killed verify")
+        out, err = proc.communicate(timeout=300)
+        self.assertEqual(proc.returncode, 0, "the running restore test must not be disturbed by `archives` "
+                                             "(its scratch database %s was there while it ran):\n%s%s"
+                         % (running, out[-2000:], err[-3000:]))
+        self.assertEqual(scratches() - before, set(), "a finished restore test leaves no scratch database")
+
+        # The next restore test cleans up after a killed one as well.
+        for moment in (0.3, 0.15, 0.05, 0.0):
+            proc = running_restore_test(before)
+            time.sleep(moment)
+            if self.kill_and_reap(proc):
+                break
+        else:
+            self.fail("the restore test always ended before the kill")
+        abandoned = sorted(scratches() - before)
+        self.assertEqual(len(abandoned), 1, abandoned)
+        proc = self.bb(["verify", DB, "--restore-test"], cfg, check=0)
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        self.assertEqual(scratches() - before, set(),
+                         "the next restore test must drop the scratch database of a killed one")
 
 
 if __name__ == "__main__":
