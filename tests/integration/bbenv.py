@@ -16,6 +16,16 @@ import os
 import subprocess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# BB_SOAK=1 (scripts/soak.sh): the long form of the loops that CI runs short (more kills,
+# bigger databases); the test files read their own knobs with soak() as the default.
+SOAK = os.environ.get("BB_SOAK", "") not in ("", "0")
+
+
+def soak(short, long):
+    """The CI value, or the long-soak one when BB_SOAK=1."""
+    return long if SOAK else short
+
+
 BB_BINARY = os.environ.get("BB_BINARY") or os.path.join(HERE, "..", "..", "build", "backupbuddy")
 
 
