@@ -30,12 +30,14 @@ case "$SANITIZER" in
     INTEGRATION_TESTS="${INTEGRATION_TESTS:-test_roundtrip_local test_s3_driver test_s3_backup test_encryption_verify test_hostile_input}"
     ;;
   thread)
-    # The threads of BackupBuddy: the upload workers of a multipart upload, the pg_dump
-    # stderr drain and the archive read-back, the zstd workers, the per-database backup
-    # threads, the bot worker and the serve bot thread.
+    # The upload pipeline's threads: the upload workers of a multipart upload (S3 driver
+    # tests), the pg_dump stderr drain and the archive read-back, the zstd workers and the
+    # per-database backup threads of `[backup] parallel` (S3 backup tests).
     BUILD_DIR="${BUILD_DIR:-$ROOT/build-tsan}"
     SAN_FLAGS="${SAN_FLAGS:--fsanitize=thread -fno-omit-frame-pointer}"
-    INTEGRATION_TESTS="${INTEGRATION_TESTS:-test_s3_driver test_s3_backup test_roundtrip_local}"
+    INTEGRATION_TESTS="${INTEGRATION_TESTS:-test_s3_driver test_s3_backup}"
+    # Unit tests without threads that are merely slow under TSan are left out.
+    GTEST_FILTER="${GTEST_FILTER:--Cron*:AgeInterop*:RetentionCrossCheck*}"
     ;;
   *)
     echo "SANITIZER must be address or thread, not '$SANITIZER'" >&2
@@ -47,7 +49,8 @@ LOG_DIR="$BUILD_DIR/sanitizer-logs"
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   echo "==> Configuring a sanitized Debug build in $BUILD_DIR ($CXX: $SAN_FLAGS)"
-  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER="$CXX" \
+  # -g1: function names and line numbers for the reports, at a fifth less build time than -g.
+  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DCMAKE_CXX_COMPILER="$CXX" \
     -DCMAKE_CXX_FLAGS="$SAN_FLAGS" -DCMAKE_EXE_LINKER_FLAGS="$SAN_FLAGS" || exit 2
   echo "==> Building backupbuddy, unit_tests, s3_integration_tests with $JOBS jobs"
   cmake --build "$BUILD_DIR" -j "$JOBS" --target backupbuddy unit_tests s3_integration_tests || exit 2

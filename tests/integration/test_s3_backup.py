@@ -33,14 +33,19 @@ class S3BackupTest(ServersTestCase):
         cls.pg.psql("bulk", "create table r(id int primary key, a text, b text, c text); "
                     "insert into r select g, md5(random()::text), md5(random()::text), "
                     "md5(random()::text) from generate_series(1, 350000) g;")
+        for i in (1, 2):
+            cls.pg.create_db("small_%d" % i)
+            cls.pg.psql("small_%d" % i, "create table t(id int primary key, v text); "
+                        "insert into t select g, repeat('x', g %% 50) || %d from generate_series(1, 5000) g;" % i)
 
-    def config(self, name, prefix, bucket=None, databases=(), secret=None, endpoint=None, extra_storage=""):
+    def config(self, name, prefix, bucket=None, databases=(), secret=None, endpoint=None, extra_storage="",
+               extra_backup=""):
         storage = self.s3.storage_toml(bucket=bucket, prefix=prefix, extra=extra_storage)
         if endpoint:
             storage = storage.replace(self.s3.endpoint, endpoint)
         text = ('[postgres]\nhost = "%s"\nport = %d\nuser = "postgres"\n\n%s\n'
-                '[backup]\nstate_dir = "%s"\n\n' % (self.pg.host, self.pg.port, storage,
-                                                    os.path.join(self.tmp, "state-" + name)))
+                '[backup]\nstate_dir = "%s"\n%s\n' % (self.pg.host, self.pg.port, storage,
+                                                      os.path.join(self.tmp, "state-" + name), extra_backup))
         for db in databases:
             text += '[[databases]]\nname = %s\n\n' % json.dumps(db, ensure_ascii=False)
         path = os.path.join(self.tmp, name + ".toml")
@@ -68,6 +73,21 @@ class S3BackupTest(ServersTestCase):
         self.assertEqual(self.pg.table_checksums(self.fidelity_db), self.pg.table_checksums(target))
         self.assertEqual(self.pg.large_objects_checksum(self.fidelity_db), self.pg.large_objects_checksum(target))
         self.assertEqual(self.pg.sequence_values(self.fidelity_db), self.pg.sequence_values(target))
+        self.s3.assert_clean(self)
+
+    def test_parallel_backup_of_several_databases_restores_each_identically(self):
+        # [backup] parallel = 3: three databases at once, each its own pg_dump, zstd and
+        # multipart upload (the threads the ThreadSanitizer run of this test watches).
+        dbs = [self.fidelity_db, "bulk", "small_1", "small_2"]
+        cfg, env = self.config("parallel", "par/", databases=dbs, extra_backup="parallel = 3\n")
+        result = parse_json_output(run_bb(["backup", "--json"], cfg, env=env, check=True))
+        self.assertEqual(sorted(r["database"] for r in result["results"]), sorted(dbs))
+        self.assertTrue(all(r["ok"] for r in result["results"]), result)
+        for db in dbs:
+            target = "par restored " + db
+            proc = run_bb(["restore", db, "--into", target], cfg, env=env, check=True)
+            self.assertEqual(last_line(proc.stdout), target)
+            self.assertEqual(self.pg.table_checksums(db), self.pg.table_checksums(target), db)
         self.s3.assert_clean(self)
 
     def test_multipart_object_is_read_by_standard_tools(self):
