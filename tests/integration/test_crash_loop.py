@@ -578,15 +578,21 @@ class CrashLoop(unittest.TestCase):
             return proc
 
         before = scratches()
-        for moment in (0.3, 0.15, 0.05, 0.0):
-            proc = running_restore_test(before)
-            time.sleep(moment)
-            if self.kill_and_reap(proc):
-                break
-        else:
-            self.fail("the restore test always ended before the kill")
-        abandoned = sorted(scratches() - before)
-        self.assertEqual(len(abandoned), 1, abandoned)
+
+        def killed_restore_test():
+            # SIGKILL while its scratch database exists; returns the database it left.
+            for moment in (0.3, 0.15, 0.05, 0.0):
+                proc = running_restore_test(before)
+                time.sleep(moment)
+                if self.kill_and_reap(proc):
+                    break
+            else:
+                self.fail("the restore test always ended before the kill")
+            left = sorted(scratches() - before)
+            self.assertEqual(len(left), 1, left)
+            return left
+
+        abandoned = killed_restore_test()
         self.assertIn("backupbuddy-verifying", self.pg.db_comment(abandoned[0]))
 
         # A restore test still running keeps its scratch database while `archives` cleans.
@@ -604,15 +610,7 @@ class CrashLoop(unittest.TestCase):
         self.assertEqual(scratches() - before, set(), "a finished restore test leaves no scratch database")
 
         # The next restore test cleans up after a killed one as well.
-        for moment in (0.3, 0.15, 0.05, 0.0):
-            proc = running_restore_test(before)
-            time.sleep(moment)
-            if self.kill_and_reap(proc):
-                break
-        else:
-            self.fail("the restore test always ended before the kill")
-        abandoned = sorted(scratches() - before)
-        self.assertEqual(len(abandoned), 1, abandoned)
+        abandoned = killed_restore_test()
         proc = self.bb(["verify", DB, "--restore-test"], cfg, check=0)
         self.assertEqual(proc.returncode, 0, describe(proc))
         self.assertEqual(scratches() - before, set(),
