@@ -114,25 +114,28 @@ if [ "$INTEGRATION_TESTS" != none ]; then
 fi
 
 reports=$(find "$LOG_DIR" -name 'asan.*' -o -name 'ubsan.*' -o -name 'tsan.*' | sort)
+# The first line of every sanitizer report (ThreadSanitizer's are "WARNING: ThreadSanitizer: …").
+report_re='runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|ThreadSanitizer: '
 # Some reports (UBSan's, in the combined runtime) go to stderr despite log_path: look there too.
-inline=$(grep -l -E 'runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|WARNING: ThreadSanitizer|ThreadSanitizer: ' "$LOG_DIR"/*.out 2>/dev/null)
+inline=$(grep -l -E "$report_re" "$LOG_DIR"/*.out 2>/dev/null)
 if [ -n "$reports$inline" ]; then
   echo "==> Sanitizer reports: $(echo "$reports" | grep -c .) file(s), plus reports inside: ${inline:-none}"
   echo "==> Distinct first lines:"
-  cat $reports $inline 2>/dev/null | grep -h -E 'runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|WARNING: ThreadSanitizer|ThreadSanitizer: ' \
+  cat $reports $inline 2>/dev/null | grep -h -E "$report_re" \
     | sed -E 's/==[0-9]+==//; s/0x[0-9a-f]+/0x…/g' | sort | uniq -c
   # One full report per distinct (error, first frame in BackupBuddy's own code).
   declare -A shown=()
   for r in $reports; do
-    sig="$(grep -m1 -h -E 'runtime error:|ERROR: |WARNING: ThreadSanitizer' "$r" | sed -E 's/==[0-9]+==//; s/0x[0-9a-f]+//g; s/ on address.*//')|$(grep -m1 -o -E 'bb::[A-Za-z0-9_:~]*' "$r")"
+    frame=$(grep -m1 -o -E 'bb::[A-Za-z0-9_:~]*' "$r")
+    sig="$(grep -m1 -h -E 'runtime error:|ERROR: |WARNING: ThreadSanitizer' "$r" | sed -E 's/==[0-9]+==//; s/0x[0-9a-f]+//g; s/ on address.*//')|$frame"
     if [ -n "${shown[$sig]:-}" ]; then continue; fi
     shown[$sig]=1
-    echo "----- $r (first of its kind; same in $(grep -l -F "$(grep -m1 -o -E 'bb::[A-Za-z0-9_:~]*' "$r")" $reports | wc -l) file(s))"
+    echo "----- $r (first of its kind; same in $(grep -l -F "$frame" $reports | wc -l) file(s))"
     cat "$r"
   done
   for r in $inline; do
     echo "----- sanitizer output inside $r"
-    grep -E -A40 'runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|WARNING: ThreadSanitizer|ThreadSanitizer: ' "$r" | head -n 200
+    grep -E -A40 "$report_re" "$r" | head -n 200
   done
   status=1
 else

@@ -18,8 +18,7 @@ ctest_args=()
 if [ "${SANITIZERS:-1}" != 0 ]; then
   for sanitizer in address thread; do
     echo "==> Building the $sanitizer-sanitized tree (for the sanitize.* tests)"
-    dir="$BUILD_DIR/sanitize-$( [ "$sanitizer" = address ] && echo asan || echo tsan )"
-    SANITIZER=$sanitizer BUILD_DIR="$dir" BUILD_ONLY=1 "$ROOT/scripts/sanitizers.sh" > "$BUILD_DIR/sanitize-build-$sanitizer.log" 2>&1 \
+    SANITIZER=$sanitizer BUILD_DIR="$BUILD_DIR/sanitize-$sanitizer" BUILD_ONLY=1 "$ROOT/scripts/sanitizers.sh" > "$BUILD_DIR/sanitize-build-$sanitizer.log" 2>&1 \
       || { tail -n 80 "$BUILD_DIR/sanitize-build-$sanitizer.log"; echo "==> the $sanitizer-sanitized build failed"; exit 2; }
   done
 else
