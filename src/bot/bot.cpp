@@ -52,7 +52,13 @@ std::vector<BotDatabase> CoreBackend::databases() {
 std::vector<BotBackup> CoreBackend::backups(const std::string& db) {
   std::unique_ptr<Storage> storage = make_storage(config_.storage);
   std::vector<BotBackup> out;
-  for (const auto& b : list_database_backups(config_, *storage, db)) out.push_back({b.id, b.time, b.stored_bytes});
+  // Only trusted backups are offered: a future-dated or broken object is no choice for a user.
+  std::vector<BackupEntry> backups = list_database_backups(config_, *storage, db);
+  assess_backups(*storage, backups, std::chrono::system_clock::now());
+  for (const auto& b : backups) {
+    if (b.distrust.empty()) out.push_back({b.id, b.time, b.stored_bytes});
+    else log::warn("bot: not offering backup " + b.id + " of " + quote_name(db) + ": " + b.distrust);
+  }
   return out;
 }
 

@@ -20,7 +20,8 @@ Inventory build_inventory(const std::vector<ObjectInfo>& objects, bool include_l
       continue;
     }
     if (parsed->kind == ParsedKey::Kind::kLegacy) {
-      BackupEntry e{parsed->db, parsed->id, parsed->time, true, false, obj.key, "", obj.size};
+      BackupEntry e{.db = parsed->db, .id = parsed->id, .time = parsed->time, .legacy = true,
+                    .data_key = obj.key, .stored_bytes = obj.size};
       inv.backups[e.db].push_back(e);
       continue;
     }
@@ -38,8 +39,9 @@ Inventory build_inventory(const std::vector<ObjectInfo>& objects, bool include_l
   }
   for (auto& [key, parts] : by_id) {
     if (parts.data && parts.manifest) {
-      BackupEntry e{key.first, key.second, parts.parsed.time, false, parts.parsed.encrypted,
-                    parts.data->key, parts.manifest->key, parts.data->size};
+      BackupEntry e{.db = key.first, .id = key.second, .time = parts.parsed.time, .encrypted = parts.parsed.encrypted,
+                    .data_key = parts.data->key, .manifest_key = parts.manifest->key,
+                    .stored_bytes = parts.data->size};
       inv.backups[e.db].push_back(e);
     } else if (parts.data) {
       inv.orphan_data.push_back(*parts.data);

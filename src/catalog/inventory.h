@@ -14,14 +14,17 @@ namespace bb {
 
 // One complete backup: a data object whose manifest exists (or a legacy object).
 struct BackupEntry {
-  std::string db;
-  std::string id;
+  std::string db{};
+  std::string id{};
   TimePoint time{};
   bool legacy = false;
   bool encrypted = false;
-  std::string data_key;
-  std::string manifest_key;  // empty for legacy objects
+  std::string data_key{};
+  std::string manifest_key{};  // empty for legacy objects
   std::uint64_t stored_bytes = 0;
+  // Why this backup is not trusted (catalog/trust.h); empty: trusted or not assessed.
+  // An untrusted backup is kept, fills no retention slot and is never picked by default.
+  std::string distrust{};
 };
 
 struct Inventory {

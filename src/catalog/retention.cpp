@@ -76,7 +76,7 @@ std::vector<const BackupEntry*> RetentionPlan::drop() const {
 }
 
 RetentionPlan plan_retention(const std::vector<BackupEntry>& newest_first, const RetentionPolicy& policy,
-                             const date::time_zone* zone) {
+                             const date::time_zone* zone, const std::vector<std::string>& keep_ids) {
   std::vector<const BackupEntry*> order;
   order.reserve(newest_first.size());
   for (const auto& e : newest_first) order.push_back(&e);
@@ -93,8 +93,15 @@ RetentionPlan plan_retention(const std::vector<BackupEntry>& newest_first, const
 
   RetentionPlan plan;
   plan.decisions.reserve(order.size());
+  bool seen_trusted = false;
   for (const BackupEntry* e : order) {
     RetentionDecision d{e, false, {}};
+    if (!e->distrust.empty()) {  // evidence: kept, and it takes no period from a trusted backup
+      d.reasons.emplace_back("untrusted");
+      d.keep = true;
+      plan.decisions.push_back(std::move(d));
+      continue;
+    }
     const auto periods = periods_of(local_day(*e, zone));
     for (int i = 0; i < kRuleCount; ++i) {
       Rule& r = rules[i];
@@ -103,7 +110,10 @@ RetentionPlan plan_retention(const std::vector<BackupEntry>& newest_first, const
       --r.remaining;
       d.reasons.emplace_back(r.name);
     }
-    if (plan.decisions.empty() && d.reasons.empty()) d.reasons.emplace_back("newest");
+    if (!seen_trusted && d.reasons.empty()) d.reasons.emplace_back("newest");
+    seen_trusted = true;
+    if (d.reasons.empty() && std::find(keep_ids.begin(), keep_ids.end(), e->id) != keep_ids.end())
+      d.reasons.emplace_back("just made");
     d.keep = !d.reasons.empty();
     plan.decisions.push_back(std::move(d));
   }

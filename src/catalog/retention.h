@@ -23,7 +23,8 @@ struct RetentionPolicy {
 RetentionPolicy policy_from(const RetentionCounts& counts);
 
 // The verdict on one backup. reasons: the rules that keep it, a subset of "daily",
-// "weekly", "monthly", "yearly", "newest" in that order; empty when it is dropped.
+// "weekly", "monthly", "yearly", "newest", "just made" in that order, or "untrusted"
+// alone; empty when it is dropped.
 struct RetentionDecision {
   const BackupEntry* backup = nullptr;
   bool keep = false;
@@ -43,10 +44,13 @@ struct RetentionPlan {
 // gives them; re-sorted stably by time if they are not). Periods (calendar day, ISO week,
 // calendar month, calendar year) are taken in `zone` (nullptr: UTC); a legacy backup's
 // period is the date written in its key. Each rule keeps the newest backup of each of its
-// N most recent periods that have a backup; the newest backup is always kept. The plan
-// points into newest_first, which must outlive it.
+// N most recent periods that have a backup; the newest trusted backup is always kept.
+// Untrusted backups (BackupEntry::distrust set) are kept with the reason "untrusted" and
+// fill no slot, so they never displace a trusted one. keep_ids: backups that must stay
+// whatever the rules say (the one a run has just made: "just made"). The plan points into
+// newest_first, which must outlive it.
 RetentionPlan plan_retention(const std::vector<BackupEntry>& newest_first, const RetentionPolicy& policy,
-                             const date::time_zone* zone);
+                             const date::time_zone* zone, const std::vector<std::string>& keep_ids = {});
 
 // Reasons for display: "daily, monthly"; "" when there are none.
 std::string describe_reasons(const std::vector<std::string>& reasons);

@@ -13,6 +13,7 @@
 
 #include "catalog/keys.h"
 #include "catalog/manifest.h"
+#include "catalog/trust.h"
 #include "commands/backup_reader.h"
 #include "commands/common.h"
 #include "crypto/age.h"
@@ -230,8 +231,9 @@ void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, M
 std::optional<Manifest> previous_manifest(BackupContext& ctx, const std::string& db) {
   try {
     auto backups = list_database_backups(ctx.config, ctx.storage, db);
-    for (const auto& b : backups)
-      if (!b.legacy) return load_manifest(ctx.storage, b);
+    auto now = std::chrono::system_clock::now();
+    for (const auto& b : backups)  // a future-dated object is no "previous" backup
+      if (!b.legacy && future_date_reason(b, now).empty()) return load_manifest(ctx.storage, b);
   } catch (const std::exception& e) {
     log::debug(std::string("no previous manifest: ") + e.what());
   }
@@ -317,8 +319,9 @@ void after_backup(const Config& config, Storage& storage, BackupResult& r, bool 
   // 1. verify_after_backup: a backup that does not verify counts as failed (and so is
   //    not a reason to prune older ones).
   if (r.ok && config.backup.verify_after_backup != "none") {
-    BackupEntry entry{r.database, r.id, parse_backup_id(r.id).value_or(TimePoint{}), false, r.encrypted,
-                      r.data_key, manifest_key(r.database, r.id), r.stored_bytes};
+    BackupEntry entry{.db = r.database, .id = r.id, .time = parse_backup_id(r.id).value_or(TimePoint{}),
+                      .encrypted = r.encrypted, .data_key = r.data_key, .manifest_key = manifest_key(r.database, r.id),
+                      .stored_bytes = r.stored_bytes};
     VerifyResult v = verify_backup(config, storage, entry, config.backup.verify_after_backup == "restore");
     r.verified = v.ok;
     if (!v.ok) {
@@ -346,7 +349,10 @@ void after_backup(const Config& config, Storage& storage, BackupResult& r, bool 
   // 3. Retention, only right after this database's own backup succeeded.
   if (r.ok && prune) {
     try {
-      PruneReport p = prune_database(config, storage, r.database, false);
+      // The backup just made stays whatever else the store holds (a host whose clock runs
+      // ahead may have written a "newer" one into the same period).
+      PruneReport p = prune_database(config, storage, r.database, false, {r.id});
+      for (auto& note : untrusted_notes(p)) r.warnings.push_back(std::move(note));
       std::size_t n = p.plan.drop().size();
       if (n > 0 || p.orphans_removed > 0)
         log::info("pruned " + quote_name(r.database) + ": deleted " + std::to_string(n) + " old backup(s), kept " +

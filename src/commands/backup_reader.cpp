@@ -217,8 +217,8 @@ std::vector<std::string> toc_owners(const std::string& toc) {
 std::optional<Manifest> load_manifest(Storage& storage, const BackupEntry& entry) {
   if (entry.legacy) return std::nullopt;
   Manifest m = manifest_from_json(storage.get(entry.manifest_key), entry.manifest_key);
-  if (m.database != entry.db || m.data_key != entry.data_key)
-    throw OperationError("manifest " + entry.manifest_key + " describes another object (" + m.data_key + " of " +
+  if (m.database != entry.db || m.data_key != entry.data_key || m.id != entry.id)
+    throw OperationError("manifest " + entry.manifest_key + " describes another object (" + quote_name(m.data_key) + " of " +
                          quote_name(m.database) + ") — the backup cannot be trusted");
   return m;
 }

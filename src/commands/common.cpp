@@ -1,7 +1,10 @@
 // Shared command pieces.
 #include "commands/common.h"
 
+#include "catalog/trust.h"
+#include "commands/backup_reader.h"
 #include "storage/storage.h"
+#include "util/error.h"
 
 namespace bb {
 
@@ -25,6 +28,33 @@ std::vector<BackupEntry> list_database_backups(const Config& config, Storage& st
     std::erase_if(inventory->orphan_manifests, other_database);
   }
   return out;
+}
+
+std::optional<Manifest> assess_backup(Storage& storage, BackupEntry& entry, TimePoint now) {
+  std::optional<Manifest> m;
+  std::string problem;
+  if (!entry.legacy) {
+    try {
+      m = load_manifest(storage, entry);  // bounded read; checks it names this object
+    } catch (const NotFoundError&) {
+      problem = "the manifest disappeared while it was being read";
+    } catch (const StorageError&) {
+      throw;
+    } catch (const Error& e) {
+      problem = e.what();
+    }
+  }
+  entry.distrust = distrust_reason(entry, m ? &*m : nullptr, problem, now);
+  if (!entry.distrust.empty()) return std::nullopt;
+  return m;
+}
+
+std::vector<std::optional<Manifest>> assess_backups(Storage& storage, std::vector<BackupEntry>& backups,
+                                                    TimePoint now) {
+  std::vector<std::optional<Manifest>> manifests;
+  manifests.reserve(backups.size());
+  for (auto& b : backups) manifests.push_back(assess_backup(storage, b, now));
+  return manifests;
 }
 
 }  // namespace bb

@@ -8,6 +8,7 @@
 #include "catalog/inventory.h"
 #include "catalog/manifest.h"
 #include "catalog/retention.h"
+#include "catalog/trust.h"
 #include "commands/backup_reader.h"
 #include "commands/common.h"
 #include "state/state.h"
@@ -31,6 +32,17 @@ std::string verification_text(const DatabaseState* s, const date::time_zone* zon
 
 int list_all(const Config& config, Storage& storage, bool json) {
   Inventory inv = build_inventory(storage.list(""), config.storage.legacy);
+  // The overview reads no manifest: only a date in the future marks a backup untrusted
+  // here (`list DB` checks every manifest). Such a backup is never shown as the newest.
+  auto now = std::chrono::system_clock::now();
+  std::map<std::string, std::size_t> future_dated;
+  for (auto& [db, backups] : inv.backups)
+    for (auto& b : backups)
+      if (b.distrust = future_date_reason(b, now); !b.distrust.empty()) ++future_dated[db];
+  auto newest_of = [](const std::vector<BackupEntry>& backups) {
+    const BackupEntry* n = newest_trusted(backups);
+    return n ? n : &backups.front();
+  };
   const auto* zone = resolve_zone(config.backup.timezone);
   std::map<std::string, DatabaseState> state;
   try {
@@ -50,8 +62,9 @@ int list_all(const Config& config, Storage& storage, bool json) {
       for (const auto& b : backups) total += b.stored_bytes;
       j["databases"].push_back({{"name", db},
                                 {"count", backups.size()},
-                                {"newest", format_iso_utc(backups.front().time)},
-                                {"newest_id", backups.front().id},
+                                {"newest", format_iso_utc(newest_of(backups)->time)},
+                                {"newest_id", newest_of(backups)->id},
+                                {"future_dated", future_dated[db]},
                                 {"stored_bytes", total},
                                 {"last_verified", state_of(db) && !state_of(db)->verified_at.empty()
                                                       ? nlohmann::ordered_json(state_of(db)->verified_at)
@@ -70,10 +83,14 @@ int list_all(const Config& config, Storage& storage, bool json) {
     for (const auto& [db, backups] : inv.backups) {
       std::uint64_t total = 0;
       for (const auto& b : backups) total += b.stored_bytes;
-      table.add({db, std::to_string(backups.size()), format_local(backups.front().time, zone), human_bytes(total),
+      table.add({db, std::to_string(backups.size()), format_local(newest_of(backups)->time, zone), human_bytes(total),
                  verification_text(state_of(db), zone)});
     }
     std::cout << table.render();
+    for (const auto& [db, n] : future_dated)
+      if (n > 0)
+        std::cout << quote_name(db) << ": " << n << " backup(s) dated in the future (clock skew on the host that "
+                  << "wrote them?) are not trusted — see `backupbuddy list " << quote_name(db) << "`\n";
   }
   if (!inv.orphan_data.empty())
     std::cout << inv.orphan_data.size()
@@ -89,22 +106,15 @@ int list_one(const Config& config, Storage& storage, const std::string& db, bool
   struct Row {
     const BackupEntry* entry;
     std::optional<Manifest> manifest;
-    std::string problem;
     std::vector<std::string> kept_by;  // empty: the next prune deletes it
   };
+  // Every manifest is read and checked, as prune does: the plan shown is the plan prune follows.
+  std::vector<std::optional<Manifest>> manifests = assess_backups(storage, backups, std::chrono::system_clock::now());
   RetentionPlan plan = plan_retention(backups, policy_from(config.retention_for(db)), zone);
   std::vector<Row> rows;
   for (const auto& d : plan.decisions) {
-    const BackupEntry& b = *d.backup;
-    Row r{&b, std::nullopt, "", d.reasons};
-    if (!b.legacy) {
-      try {
-        r.manifest = load_manifest(storage, b);  // also checks it describes this very object
-      } catch (const Error& e) {
-        r.problem = e.what();
-      }
-    }
-    rows.push_back(std::move(r));
+    auto index = static_cast<std::size_t>(d.backup - backups.data());
+    rows.push_back(Row{d.backup, manifests[index], d.reasons});
   }
   if (json) {
     nlohmann::ordered_json j;
@@ -121,7 +131,8 @@ int list_one(const Config& config, Storage& storage, const std::string& db, bool
                                {"encrypted", r.entry->encrypted},
                                {"kept_by", r.kept_by}};
       if (r.manifest) e["sha256"] = r.manifest->sha256;
-      if (!r.problem.empty()) e["problem"] = r.problem;
+      e["trusted"] = r.entry->distrust.empty();
+      if (!r.entry->distrust.empty()) e["problem"] = r.entry->distrust;
       j["backups"].push_back(e);
     }
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
@@ -132,14 +143,21 @@ int list_one(const Config& config, Storage& storage, const std::string& db, bool
     return kExitOk;
   }
   TextTable table({"ID", "TIME", "DUMP", "STORED", "KEPT BY", "NOTE"});
+  std::vector<std::string> untrusted;
   for (const auto& r : rows) {
     std::string note = r.entry->legacy ? "legacy" : "";
-    if (!r.problem.empty()) note = "MANIFEST UNREADABLE";
+    std::string kept_by = r.kept_by.empty() ? "(next prune deletes)" : describe_reasons(r.kept_by);
+    if (!r.entry->distrust.empty()) {
+      note = "NOT TRUSTED (see below)";
+      kept_by = "kept as evidence";
+      untrusted.push_back(r.entry->id + ": " + r.entry->distrust);
+    }
     table.add({r.entry->id, format_local(r.entry->time, zone), r.manifest ? human_bytes(r.manifest->dump_bytes) : "-",
-               human_bytes(r.entry->stored_bytes), r.kept_by.empty() ? "(next prune deletes)" : describe_reasons(r.kept_by),
-               note});
+               human_bytes(r.entry->stored_bytes), kept_by, note});
   }
   std::cout << table.render();
+  for (const auto& u : untrusted)
+    std::cout << "not trusted: " << u << " — kept, never counted for retention nor restored by default\n";
   return kExitOk;
 }
 

@@ -1,10 +1,12 @@
 // `backupbuddy prune`.
 #include "commands/prune.h"
 
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "catalog/trust.h"
 #include "storage/storage.h"
 #include "util/error.h"
 #include "util/format.h"
@@ -41,24 +43,47 @@ std::vector<PendingUpload> pending_uploads(Storage& storage, const std::string& 
 
 // Prunes one database from a listing already made: its backups (newest first), its data
 // objects without manifest, and the unfinished uploads under its folder.
+// Defence in depth: refuses (OperationError, nothing deleted) a plan that would delete a
+// backup that must stay, or leave fewer trusted backups than the rules keep.
+void check_plan(const PruneReport& report, const std::vector<std::string>& keep_ids) {
+  const BackupEntry* newest = newest_trusted(report.backups);
+  std::size_t trusted = 0, trusted_kept = 0;
+  for (const auto& d : report.plan.decisions) {
+    const BackupEntry& b = *d.backup;
+    bool must_stay = &b == newest || !b.distrust.empty() ||
+                     std::find(keep_ids.begin(), keep_ids.end(), b.id) != keep_ids.end();
+    if (!d.keep && must_stay)
+      throw OperationError("internal error: retention planned to delete backup " + b.id + " of " +
+                           quote_name(report.database) + ", which must stay; nothing was deleted");
+    if (b.distrust.empty()) {
+      ++trusted;
+      if (d.keep) ++trusted_kept;
+    }
+  }
+  if (trusted > 0 && trusted_kept == 0)
+    throw OperationError("internal error: retention planned to delete every trusted backup of " +
+                         quote_name(report.database) + "; nothing was deleted");
+}
+
 PruneReport prune_listed(const Config& config, Storage& storage, const std::string& database,
                          std::vector<BackupEntry> backups, const std::vector<ObjectInfo>& orphans,
-                         const std::vector<PendingUpload>& uploads, bool dry_run) {
+                         const std::vector<PendingUpload>& uploads, bool dry_run,
+                         const std::vector<std::string>& keep_ids = {}) {
   PruneReport report;
   report.database = database;
   report.dry_run = dry_run;
   report.backups = std::move(backups);
+  auto now = std::chrono::system_clock::now();
+  // Only a backup whose manifest was read and checked may fill a retention slot.
+  assess_backups(storage, report.backups, now);
   report.plan = plan_retention(report.backups, policy_from(config.retention_for(database)),
-                               resolve_zone(config.backup.timezone));
+                               resolve_zone(config.backup.timezone), keep_ids);
+  check_plan(report, keep_ids);
   std::vector<std::string> data_keys, manifest_keys;
   for (const BackupEntry* b : report.plan.drop()) {
-    if (b == &report.backups.front())  // defence in depth: the policy never drops the newest
-      throw OperationError("internal error: retention planned to delete the newest backup of \"" + database +
-                           "\"; nothing was deleted");
     data_keys.push_back(b->data_key);
     if (!b->manifest_key.empty()) manifest_keys.push_back(b->manifest_key);
   }
-  auto now = std::chrono::system_clock::now();
   for (const auto& o : orphans) {
     auto parsed = parse_key(o.key);
     if (!parsed || parsed->db != database) continue;
@@ -83,11 +108,21 @@ PruneReport prune_listed(const Config& config, Storage& storage, const std::stri
 
 }  // namespace
 
-PruneReport prune_database(const Config& config, Storage& storage, const std::string& database, bool dry_run) {
+PruneReport prune_database(const Config& config, Storage& storage, const std::string& database, bool dry_run,
+                           const std::vector<std::string>& keep_ids) {
   Inventory inv;
   std::vector<BackupEntry> backups = list_database_backups(config, storage, database, &inv);
   return prune_listed(config, storage, database, std::move(backups), strays(inv),
-                      pending_uploads(storage, encode_db_name(database) + "/"), dry_run);
+                      pending_uploads(storage, encode_db_name(database) + "/"), dry_run, keep_ids);
+}
+
+std::vector<std::string> untrusted_notes(const PruneReport& report) {
+  std::vector<std::string> out;
+  for (const auto& b : report.backups)
+    if (!b.distrust.empty())
+      out.push_back(quote_name(report.database) + ": backup " + b.id + " is not trusted: " + b.distrust +
+                    " — kept as evidence, not counted for retention");
+  return out;
 }
 
 int cmd_prune(const Config& config, const PruneOptions& options) {
@@ -127,6 +162,7 @@ int cmd_prune(const Config& config, const PruneOptions& options) {
                                {"delete", nlohmann::ordered_json::array()}};
       for (const auto& d : r.plan.decisions) {
         nlohmann::ordered_json e{{"id", d.backup->id}, {"time", format_iso_utc(d.backup->time)}, {"key", d.backup->data_key}};
+        if (!d.backup->distrust.empty()) e["problem"] = d.backup->distrust;
         if (d.keep) {
           e["kept_by"] = d.reasons;
           j["keep"].push_back(e);
@@ -146,6 +182,7 @@ int cmd_prune(const Config& config, const PruneOptions& options) {
       table.add({"  " + d.backup->id, format_local(d.backup->time, zone), human_bytes(d.backup->stored_bytes),
                  d.keep ? "keep (" + describe_reasons(d.reasons) + ")" : (options.dry_run ? "would delete" : "deleted")});
     if (!r.plan.decisions.empty()) std::cout << table.render();
+    for (const auto& note : untrusted_notes(r)) std::cout << "  " << note << "\n";
     if (r.orphans_removed)
       std::cout << "  " << (options.dry_run ? "would remove " : "removed ") << r.orphans_removed
                 << " data object(s) without manifest older than 24 h (crashed runs)\n";

@@ -24,9 +24,16 @@ struct PruneReport {
   bool dry_run = false;
 };
 
-// Prunes one database. Throws StorageError when listing or deleting fails (what was
-// deleted before the failure stays deleted; nothing that should stay is touched).
-PruneReport prune_database(const Config& config, Storage& storage, const std::string& database, bool dry_run);
+// Prunes one database. Every backup's manifest is read first: an untrusted backup (see
+// catalog/trust.h) is kept and fills no retention slot. keep_ids: backups that stay
+// whatever the rules say (a run passes the one it has just made). Throws StorageError
+// when listing, reading or deleting fails (what was deleted before the failure stays
+// deleted; nothing that should stay is touched).
+PruneReport prune_database(const Config& config, Storage& storage, const std::string& database, bool dry_run,
+                           const std::vector<std::string>& keep_ids = {});
+
+// The untrusted backups of a report, one line each: "<id> <reason> — kept, not counted".
+std::vector<std::string> untrusted_notes(const PruneReport& report);
 
 struct PruneOptions {
   std::vector<std::string> databases;  // empty: every database that has backups

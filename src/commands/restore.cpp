@@ -282,15 +282,36 @@ RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreR
   std::vector<BackupEntry> backups = list_database_backups(cfg, storage, db);
   std::optional<TimePoint> at;
   if (req.at) at = parse_user_time(*req.at, resolve_zone(cfg.backup.timezone));
-  const BackupEntry* entry = pick_backup(backups, req.backup_id, at);
+  const BackupEntry* entry = nullptr;
+  std::optional<Manifest> manifest;
+  std::vector<std::string> skipped;
+  if (req.backup_id) {  // asked for by id: that one, trusted or not (its manifest is still checked)
+    entry = pick_backup(backups, req.backup_id, std::nullopt);
+    if (entry) manifest = load_manifest(storage, *entry);
+  } else {  // the newest trusted backup (at or before `at`): a future-dated or broken one is passed over
+    auto now = std::chrono::system_clock::now();
+    for (auto& b : backups) {
+      if (at && b.time > *at) continue;
+      manifest = assess_backup(storage, b, now);
+      if (b.distrust.empty()) {
+        entry = &b;
+        break;
+      }
+      skipped.push_back(b.id + ": " + b.distrust);
+      log::warn("restore: skipped the newer backup " + b.id + " of " + quote_name(db) + ": it is not trusted (" +
+                b.distrust + ")");
+    }
+  }
   if (!entry) {
     std::string what = req.backup_id ? "with id " + *req.backup_id
                        : req.at       ? "taken at or before " + *req.at
                                       : "at all";
+    if (!skipped.empty())
+      what = (req.at ? "taken at or before " + *req.at + " " : std::string()) + "that can be trusted (" +
+             std::to_string(skipped.size()) + " not trusted: " + skipped.front() + ")";
     throw OperationError("no backup of " + quote_name(db) + " " + what + " in " + storage.describe() +
                          " — run `backupbuddy list " + db + "` to see the backups there are");
   }
-  std::optional<Manifest> manifest = load_manifest(storage, *entry);
   // An encrypted backup we cannot decrypt is refused before any database is created.
   DecryptionKeys keys = load_decryption_keys(cfg.encryption);
   if (entry->encrypted || (manifest && !manifest->encryption_recipients.empty()))
@@ -371,6 +392,7 @@ RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreR
     }
   }
   result.database = target;
+  result.skipped_untrusted = skipped;
   result.source = db;
   result.backup_id = entry->id;
   result.backup_time = entry->time;
@@ -387,12 +409,15 @@ int cmd_restore(const Config& config, const RestoreOptions& options) {
     nlohmann::ordered_json j{{"database", r.database},    {"source", r.source},
                              {"backup", r.backup_id},     {"backup_time", format_iso_utc(r.backup_time)},
                              {"legacy", r.legacy},        {"bytes", r.bytes},
-                             {"seconds", r.seconds}};
+                             {"seconds", r.seconds},      {"skipped_untrusted", r.skipped_untrusted}};
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   } else {
     log::info("done: " + quote_name(r.database) + " holds " + quote_name(r.source) + " as of " + format_local(r.backup_time, zone) +
               " (backup " + r.backup_id + ", " + human_bytes(r.bytes) + " read, " + human_seconds(r.seconds) + ")" +
-              (r.replaced.empty() ? "" : "; the previous archive was replaced"));
+              (r.replaced.empty() ? "" : "; the previous archive was replaced") +
+              (r.skipped_untrusted.empty() ? ""
+                                           : "; " + std::to_string(r.skipped_untrusted.size()) +
+                                                 " newer backup(s) that cannot be trusted were passed over"));
     std::cout << r.database << std::endl;
   }
   return kExitOk;

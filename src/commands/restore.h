@@ -35,6 +35,9 @@ struct RestoreResult {
   std::uint64_t bytes = 0;
   double seconds = 0;
   std::string replaced;  // archive dropped to make room, if any
+  // Newer backups passed over because they are not trusted ("<id>: <reason>"); only when
+  // no backup id was asked for.
+  std::vector<std::string> skipped_untrusted;
 };
 
 // pg_restore arguments for ownership: --no-owner --no-privileges when the original roles
@@ -44,7 +47,7 @@ std::vector<std::string> owner_args(const RestoreConfig& restore, bool no_owner)
 // The archive database name for a source: [restore] target with every {db} replaced.
 std::string archive_name_for(const Config& config, const std::string& source);
 
-// Restores; throws on failure (nothing is left behind: the temporary database is dropped).
+// Restores; without a backup id, the newest trusted backup (at or before `at`); throws on failure (nothing is left behind: the temporary database is dropped).
 RestoreResult restore_backup(const Config& config, Storage& storage, const RestoreRequest& request,
                              const ProgressCallback& progress = {});
 

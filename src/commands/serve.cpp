@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "bot/bot.h"
+#include "catalog/trust.h"
 #include "commands/backup.h"
 #include "commands/common.h"
 #include "commands/report.h"
@@ -181,8 +182,10 @@ class Scheduler {
       std::vector<VerifyResult> results;
       for (const auto& db : dbs) {
         auto backups = list_database_backups(config_, *storage, db);
-        if (backups.empty()) continue;
-        VerifyResult r = verify_backup(config_, *storage, backups.front(), true);
+        assess_backups(*storage, backups, std::chrono::system_clock::now());
+        const BackupEntry* newest = newest_trusted(backups);
+        if (!newest) continue;
+        VerifyResult r = verify_backup(config_, *storage, *newest, true);
         if (auto problem = record_verification(config_, db, r)) log::warn(*problem);
         (r.ok ? log::info : log::error)("serve: restore drill of " + quote_name(db) + ": " +
                                         (r.ok ? std::string("ok") : r.error));

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "catalog/keys.h"
+#include "catalog/manifest.h"
 #include "memory_storage.h"
 
 namespace bb {
@@ -23,9 +24,17 @@ Config utc_config(RetentionCounts counts) {
   return c;
 }
 
+// A backup with a manifest that describes it (only such a backup fills a retention slot).
 void add_backup(MemoryStorage& s, const std::string& db, const std::string& id) {
   s.add(data_key(db, id, false));
-  s.add(manifest_key(db, id));
+  Manifest m;
+  m.database = db;
+  m.id = id;
+  m.data_key = data_key(db, id, false);
+  m.started_at = m.finished_at = *parse_backup_id(id);
+  m.stored_bytes = 1;
+  m.sha256 = std::string(64, '0');
+  s.add(manifest_key(db, id), std::chrono::system_clock::now(), manifest_to_json(m));
 }
 
 TEST(Prune, DeletesDataObjectsBeforeTheirManifests) {
@@ -126,6 +135,38 @@ TEST(Prune, LegacyObjectsArePrunedByDateWithoutManifests) {
   EXPECT_TRUE(s.head("db-2024_09_19-MONTHLY.dump"));  // kind suffix is ignored: dates decide
   EXPECT_FALSE(s.head("db-2024_09_18-WEEKLY.dump"));
   EXPECT_FALSE(s.head("db-2024_09_17-DAILY.dump"));
+}
+
+TEST(Prune, UntrustedObjectsAreKeptAndTakeNoSlot) {
+  MemoryStorage s;
+  add_backup(s, "db", "20261101T040000Z");
+  add_backup(s, "db", "20261102T040000Z");
+  const auto future = format_backup_id(std::chrono::system_clock::now() + hours(10));
+  add_backup(s, "db", future);                           // a host whose clock runs ahead
+  s.add(data_key("db", "20261103T040000Z", false));      // a manifest of another database
+  s.objects[manifest_key("db", "20261103T040000Z")].data = s.objects[manifest_key("db", "20261102T040000Z")].data;
+  s.add(data_key("db", "20261104T040000Z", false));      // an unreadable manifest
+  s.add(manifest_key("db", "20261104T040000Z"), std::chrono::system_clock::now(), "{not json");
+  PruneReport r = prune_database(utc_config({1, 0, 0, 0}), s, "db", false);
+  // Only the older trusted backup goes; the three untrusted ones stay as evidence.
+  ASSERT_EQ(r.plan.drop().size(), 1u);
+  EXPECT_EQ(r.plan.drop()[0]->id, "20261101T040000Z");
+  EXPECT_TRUE(s.head(data_key("db", "20261102T040000Z", false)));
+  EXPECT_TRUE(s.head(data_key("db", future, false)));
+  EXPECT_TRUE(s.head(data_key("db", "20261103T040000Z", false)));
+  EXPECT_TRUE(s.head(data_key("db", "20261104T040000Z", false)));
+  auto notes = untrusted_notes(r);
+  ASSERT_EQ(notes.size(), 3u);
+  EXPECT_NE(notes[0].find("in the future"), std::string::npos) << notes[0];
+}
+
+TEST(Prune, TheBackupARunJustMadeStays) {
+  MemoryStorage s;
+  add_backup(s, "db", "20261101T040000Z");
+  add_backup(s, "db", "20261101T040030Z");  // another host, same day, a little later
+  PruneReport r = prune_database(utc_config({1, 0, 0, 0}), s, "db", false, {"20261101T040000Z"});
+  EXPECT_TRUE(r.plan.drop().empty());
+  EXPECT_TRUE(s.head(data_key("db", "20261101T040000Z", false)));
 }
 
 }  // namespace

@@ -571,5 +571,88 @@ TEST(RetentionCrossCheck, RandomHistoriesMatchTheSetDefinition) {
   }
 }
 
+// ---------------------------------------------------------------------------------------
+// Untrusted backups (issue: a future-dated copy deleted the backup a run had just made).
+
+TEST(RetentionTrust, UntrustedBackupIsKeptAndTakesNoSlot) {
+  // Newest first: a future-dated copy, today's real backup, and three older days.
+  auto list = history({"2026-12-01 23:00", "2026-12-01 04:00", "2026-11-30 04:00", "2026-11-29 04:00",
+                       "2026-11-28 04:00"});
+  list[0].distrust = "dated 19 h in the future";
+  const RetentionPlan plan = plan_retention(list, RetentionPolicy{2, 0, 0, 0}, nullptr);
+  auto reasons = reasons_by_label(plan);
+  EXPECT_EQ(reasons["2026-12-01 23:00"], "untrusted");
+  EXPECT_EQ(reasons["2026-12-01 04:00"], "daily");  // not displaced by the copy of its day
+  EXPECT_EQ(reasons["2026-11-30 04:00"], "daily");
+  EXPECT_EQ(labels(plan.drop()), (std::set<std::string>{"2026-11-29 04:00", "2026-11-28 04:00"}));
+}
+
+TEST(RetentionTrust, NewestMeansNewestTrusted) {
+  auto list = history({"2026-12-02 10:00", "2026-12-01 04:00", "2026-11-30 04:00"});
+  list[0].distrust = "its manifest describes database \"other\"";
+  const RetentionPlan plan = plan_retention(list, RetentionPolicy{0, 0, 0, 0}, nullptr);
+  auto reasons = reasons_by_label(plan);
+  EXPECT_EQ(reasons["2026-12-02 10:00"], "untrusted");
+  EXPECT_EQ(reasons["2026-12-01 04:00"], "newest");
+  EXPECT_EQ(labels(plan.drop()), (std::set<std::string>{"2026-11-30 04:00"}));
+}
+
+TEST(RetentionTrust, OnlyUntrustedBackupsAreAllKept) {
+  auto list = history({"2026-12-02 10:00", "2026-12-01 04:00"});
+  for (auto& e : list) e.distrust = "broken";
+  const RetentionPlan plan = plan_retention(list, RetentionPolicy{1, 0, 0, 0}, nullptr);
+  EXPECT_TRUE(plan.drop().empty());
+}
+
+TEST(RetentionTrust, JustMadeBackupStaysWhenATrustedNewerOneFillsItsDay) {
+  // Another host (clock slightly ahead, not in the future any more) wrote 04:00:30 after
+  // our 04:00:00 of the same day; daily = 1 would keep only the newer one.
+  auto list = history({"2026-12-01 04:01", "2026-12-01 04:00", "2026-11-30 04:00"});
+  const RetentionPlan plan = plan_retention(list, RetentionPolicy{1, 0, 0, 0}, nullptr, {list[1].id});
+  auto reasons = reasons_by_label(plan);
+  EXPECT_EQ(reasons["2026-12-01 04:01"], "daily");
+  EXPECT_EQ(reasons["2026-12-01 04:00"], "just made");
+  EXPECT_EQ(labels(plan.drop()), (std::set<std::string>{"2026-11-30 04:00"}));
+}
+
+TEST(RetentionCrossCheck, UntrustedBackupsNeverChangeWhichTrustedOnesAreKept) {
+  // Property: the trusted backups kept are exactly those kept when the untrusted ones are
+  // removed from the store, and every untrusted backup is kept.
+  std::mt19937 rng(20261201);
+  const TimePoint start = utc("2024-01-01 00:00");
+  for (int round = 0; round < 300; ++round) {
+    const int n = 1 + static_cast<int>(rng() % 120);
+    std::vector<BackupEntry> list;
+    TimePoint t = start + minutes(rng() % (365 * 24 * 60));
+    for (int i = 0; i < n; ++i) {
+      t += minutes(rng() % (3 * 24 * 60));
+      BackupEntry e;
+      e.db = "db";
+      e.time = t;
+      e.id = format_backup_id(t) + "#" + std::to_string(i);
+      if (rng() % 4 == 0) e.distrust = "untrusted #" + std::to_string(i);
+      list.push_back(e);
+    }
+    std::reverse(list.begin(), list.end());
+    const RetentionPolicy p{static_cast<int>(rng() % 8), static_cast<int>(rng() % 6), static_cast<int>(rng() % 14),
+                            static_cast<int>(rng() % 4)};
+    std::vector<BackupEntry> trusted_only;
+    for (const auto& e : list)
+      if (e.distrust.empty()) trusted_only.push_back(e);
+    std::set<std::string> expected;
+    for (const auto* e : plan_retention(trusted_only, p, nullptr).keep()) expected.insert(e->id);
+    std::set<std::string> got_trusted;
+    for (const auto& d : plan_retention(list, p, nullptr).decisions) {
+      if (!d.backup->distrust.empty()) {
+        ASSERT_TRUE(d.keep) << "round " << round << ": untrusted " << d.backup->id << " dropped";
+        ASSERT_EQ(d.reasons, std::vector<std::string>{"untrusted"});
+      } else if (d.keep) {
+        got_trusted.insert(d.backup->id);
+      }
+    }
+    ASSERT_EQ(got_trusted, expected) << "round " << round;
+  }
+}
+
 }  // namespace
 }  // namespace bb
