@@ -62,13 +62,8 @@ const ReportText kRussian{
 
 const ReportText& text_for(const std::string& language) { return language == "en" ? kEnglish : kRussian; }
 
-std::string fill(std::string text, std::initializer_list<std::pair<const char*, std::string>> values) {
-  for (const auto& [key, value] : values) {
-    std::string marker = std::string("{") + key + "}";
-    for (std::size_t pos = text.find(marker); pos != std::string::npos; pos = text.find(marker, pos + value.size()))
-      text.replace(pos, marker.size(), value);
-  }
-  return text;
+std::string fill(std::string_view text, std::initializer_list<std::pair<std::string_view, std::string_view>> values) {
+  return fill_placeholders(text, values);
 }
 
 }  // namespace

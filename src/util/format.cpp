@@ -1,6 +1,7 @@
 // Human-readable formatting.
 #include "util/format.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -82,6 +83,28 @@ std::string TextTable::render() const {
     out << line << '\n';
   }
   return out.str();
+}
+
+std::string fill_placeholders(std::string_view text,
+                              std::initializer_list<std::pair<std::string_view, std::string_view>> values) {
+  std::string out;
+  out.reserve(text.size() + 64);
+  for (std::size_t i = 0; i < text.size();) {
+    if (text[i] == '{') {
+      std::size_t close = text.find('}', i);
+      if (close != std::string_view::npos) {
+        std::string_view name = text.substr(i + 1, close - i - 1);
+        const auto* match = std::find_if(values.begin(), values.end(), [&](const auto& v) { return v.first == name; });
+        if (match != values.end()) {
+          out += match->second;
+          i = close + 1;
+          continue;
+        }
+      }
+    }
+    out += text[i++];
+  }
+  return out;
 }
 
 }  // namespace bb

@@ -2,7 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace bb {
@@ -15,6 +18,12 @@ std::string quote_name(const std::string& name);
 std::string human_bytes(std::uint64_t bytes);
 // 72.4 -> "1 min 12 s"; 3.25 -> "3.2 s".
 std::string human_seconds(double seconds);
+
+// Fills a message template in one pass: each {name} found in `text` is replaced by its
+// value; text inside a value is never filled again (a database named "{why}" stays so);
+// unknown {names} stay as written.
+std::string fill_placeholders(std::string_view text,
+                              std::initializer_list<std::pair<std::string_view, std::string_view>> values);
 
 // A plain text table with a header row; columns padded to their widest cell (UTF-8 aware).
 class TextTable {
