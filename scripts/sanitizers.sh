@@ -27,15 +27,15 @@ case "$SANITIZER" in
   address)
     BUILD_DIR="${BUILD_DIR:-$ROOT/build-asan}"
     SAN_FLAGS="${SAN_FLAGS:--fsanitize=address,undefined -fno-omit-frame-pointer}"
-    INTEGRATION_TESTS="${INTEGRATION_TESTS:-test_roundtrip_local test_s3_driver test_s3_backup test_encryption_verify test_hostile_input}"
+    INTEGRATION_TESTS="${INTEGRATION_TESTS:-test_roundtrip_local test_s3_driver test_storage_contract test_s3_backup test_encryption_verify test_hostile_input}"
     ;;
   thread)
     # The upload pipeline's threads: the upload workers of a multipart upload (S3 driver
-    # tests), the pg_dump stderr drain and the archive read-back, the zstd workers and the
+    # tests; aborted and abandoned uploads in the storage contract suite), the pg_dump stderr drain and the archive read-back, the zstd workers and the
     # per-database backup threads of `[backup] parallel` (S3 backup tests).
     BUILD_DIR="${BUILD_DIR:-$ROOT/build-tsan}"
     SAN_FLAGS="${SAN_FLAGS:--fsanitize=thread -fno-omit-frame-pointer}"
-    INTEGRATION_TESTS="${INTEGRATION_TESTS:-test_s3_driver test_s3_backup}"
+    INTEGRATION_TESTS="${INTEGRATION_TESTS:-test_s3_driver test_storage_contract test_s3_backup}"
     # Unit tests without threads that are merely slow under TSan are left out.
     GTEST_FILTER="${GTEST_FILTER:--Cron*:AgeInterop*:RetentionCrossCheck*}"
     ;;

@@ -28,9 +28,11 @@ struct PendingUpload {
   std::chrono::system_clock::time_point initiated{};
 };
 
-// A streaming object writer. Bytes become visible under the key only after commit();
-// destroying an uncommitted writer aborts (AbortMultipartUpload / removes the temp
-// file), so a failed backup never leaves a half object under its final name.
+// A streaming object writer. Bytes become visible under the key only after commit(), all
+// at once (an object already under the key stays readable until then); destroying an
+// uncommitted writer aborts (AbortMultipartUpload / removes the temp file), so a failed
+// backup never leaves a half object under its final name. Every promise in this file is
+// checked on every driver by the contract suite in tests/contract/.
 class ObjectWriter {
  public:
   virtual ~ObjectWriter() = default;
@@ -39,6 +41,7 @@ class ObjectWriter {
   // Makes the object visible. Throws StorageError; after a throw the upload is aborted.
   virtual void commit() = 0;
   // Aborts explicitly (idempotent); also done by the destructor when not committed.
+  // write() and commit() after an abort throw StorageError.
   virtual void abort() noexcept = 0;
   // Bytes written so far.
   virtual std::uint64_t bytes_written() const = 0;
@@ -64,16 +67,17 @@ class Storage {
   // byte offset already delivered, so sink sees every byte exactly once, in order.
   // Throws NotFoundError if absent.
   virtual void get_stream(const std::string& key, const ByteSink& sink) = 0;
-  // Size and time of one object, or nullopt if absent.
+  // Size and time of one object, or nullopt if absent (a prefix of other keys is absent).
   virtual std::optional<ObjectInfo> head(const std::string& key) = 0;
-  // Every object whose key starts with prefix (relative), in key order; pages through
-  // the whole listing.
+  // Every object whose key starts with prefix (relative), in byte-wise key order; pages
+  // through the whole listing. Unfinished uploads are not objects.
   virtual std::vector<ObjectInfo> list(const std::string& prefix) = 0;
   // Deletes objects (batched where the backend allows). Absent keys are not an error.
   virtual void remove(const std::vector<std::string>& keys) = 0;
-  // Unfinished uploads under prefix (S3 multipart uploads; local temp files).
+  // Unfinished uploads under prefix, in no particular order (S3 multipart uploads, listed
+  // once a writer has sent its first part; local temp files, from open_writer on).
   virtual std::vector<PendingUpload> list_uploads(const std::string& prefix) = 0;
-  // Aborts one unfinished upload.
+  // Aborts one unfinished upload; one already gone is not an error.
   virtual void abort_upload(const PendingUpload& upload) = 0;
 };
 

@@ -22,6 +22,10 @@ Control endpoints (no auth):
     POST /__proxy/clock   <- {"age_seconds": N}: listings report every object's LastModified and
          every upload's Initiated N seconds earlier (a test pretends a day has passed without
          touching the product); {"age_seconds": 0} turns it off
+    POST /__proxy/paging  <- {"list_objects": N, "list_uploads": M}: listings answer at most N
+         objects / M uploads per page (as if the client had asked for max-keys=N), so a test
+         pages through a listing without writing 1,000 objects; 0 or absent: the server's own
+         page size. Cleared by reset.
 
 Fault rules: "kind" is an S3 operation as classify() names it, or "*". A rule fires "times"
 times (default 1), or, with "probability" (0..1), on that share of matching requests
@@ -97,6 +101,7 @@ class ProxyState:
         self.faults_fired = 0
         self.fired_by_action = {}
         self.age_seconds = 0
+        self.page_sizes = {}  # "list_objects" / "list_uploads" -> forced page size
         self.rng = random.Random()
 
     def record_failure(self, reason, method, path):
@@ -116,6 +121,7 @@ class ProxyState:
             "faults_fired": self.faults_fired,
             "fired_by_action": dict(self.fired_by_action),
             "age_seconds": self.age_seconds,
+            "page_sizes": dict(self.page_sizes),
         }
 
     def take_fault(self, kind, key=""):
@@ -406,11 +412,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                               headers["Authorization"])
         headers["Host"] = "%s:%d" % (self.server.upstream_host, self.server.upstream_port)
         headers["Content-Length"] = str(size)
+        path = self.path
+        if kind == "list_objects":
+            path = self.with_page_size(path, "max-keys", self.server.state.page_sizes.get(kind))
         for attempt in (1, 2):
             conn = self.upstream()
             try:
                 body.seek(0)
-                conn.request(self.command, self.path, body=body if size else None, headers=headers)
+                conn.request(self.command, path, body=body if size else None, headers=headers)
                 response = conn.getresponse()
                 break
             except (ConnectionError, http.client.HTTPException, OSError):
@@ -430,6 +439,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             response.read()
             return self.stall(fault)
         return self.relay_stream(response, fault)
+
+    @staticmethod
+    def with_page_size(path, name, page_size):
+        """path with its query parameter name set to page_size (after the signature was
+        checked: s3rver does not verify signatures, so the rewrite is invisible to it)."""
+        if not page_size:
+            return path
+        parts = urllib.parse.urlsplit(path)
+        query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+                 if k != name]
+        query.append((name, str(int(page_size))))
+        return urllib.parse.urlunsplit(parts._replace(
+            query=urllib.parse.urlencode(query, quote_via=urllib.parse.quote, safe="")))
 
     def age_listing(self, data, element):
         """Moves every <element> time in an XML listing back by the configured age."""
@@ -537,6 +559,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         key_marker = query.get("key-marker", "")
         id_marker = query.get("upload-id-marker", "")
         max_uploads = int(query.get("max-uploads", "1000"))
+        forced = self.server.state.page_sizes.get("list_uploads")
+        if forced:
+            max_uploads = min(max_uploads, int(forced))
         with self.server.state.lock:
             uploads = sorted((u for u in self.server.state.uploads.values()
                               if u["bucket"] == bucket and u["key"].startswith(prefix)),
@@ -589,6 +614,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             settings = json.loads(raw or b"{}")
             with state.lock:
                 state.age_seconds = int(settings.get("age_seconds", 0))
+            return self.send_bytes(200, b"{}", "application/json")
+        if what == "paging" and self.command == "POST":
+            settings = json.loads(raw or b"{}")
+            with state.lock:
+                state.page_sizes = {kind: int(settings[kind]) for kind in ("list_objects", "list_uploads")
+                                    if int(settings.get(kind) or 0) > 0}
             return self.send_bytes(200, b"{}", "application/json")
         if what == "faults" and self.command == "DELETE":
             with state.lock:
