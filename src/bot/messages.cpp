@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <iterator>
 
+#include "util/format.h"
+
 namespace bb::bot {
 namespace {
 
@@ -208,7 +210,7 @@ std::string render(Language lang, Msg msg, std::initializer_list<std::pair<std::
         bool found = false;
         for (const auto& [key, value] : values)
           if (key == name) {
-            out += value;
+            out += display_text(value);  // a name with a newline cannot fake a line of the message
             found = true;
             break;
           }

@@ -62,8 +62,11 @@ const ReportText kRussian{
 
 const ReportText& text_for(const std::string& language) { return language == "en" ? kEnglish : kRussian; }
 
+// The template with its {placeholders} filled, each value through display_text() as in
+// the bot's messages: a database name with a newline cannot fake a line of the report.
 std::string fill(std::string text, std::initializer_list<std::pair<const char*, std::string>> values) {
-  for (const auto& [key, value] : values) {
+  for (const auto& [key, raw] : values) {
+    const std::string value = display_text(raw);
     std::string marker = std::string("{") + key + "}";
     for (std::size_t pos = text.find(marker); pos != std::string::npos; pos = text.find(marker, pos + value.size()))
       text.replace(pos, marker.size(), value);
