@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
 
 #include "commands/archives.h"
 #include "commands/backup.h"
@@ -29,12 +31,46 @@ bb::Config load(const std::string& explicit_path) {
   return bb::load_config(path);
 }
 
+// What kind of failure an error is, for the JSON error object (docs/json-output.md).
+std::string error_kind(const std::exception& e) {
+  if (dynamic_cast<const bb::LockHeldError*>(&e)) return "lock_held";
+  if (dynamic_cast<const bb::ConfigError*>(&e)) return "config";
+  if (dynamic_cast<const bb::CancelledError*>(&e)) return "cancelled";
+  if (dynamic_cast<const bb::NotFoundError*>(&e)) return "not_found";
+  if (dynamic_cast<const bb::StorageError*>(&e)) return "storage";
+  if (dynamic_cast<const bb::PgError*>(&e)) return "postgres";
+  if (dynamic_cast<const bb::Error*>(&e)) return "failed";
+  return "unexpected";
+}
+
+// A --json command that fails prints {"error": {"code", "kind", "message"}} on stdout, so
+// a script reading stdout always gets one JSON document. Commands write their own JSON
+// result last, after every step that can fail, so the two never meet.
+void print_json_error(int code, const std::string& kind, const std::string& message) {
+  nlohmann::ordered_json j{{"error", {{"code", code}, {"kind", kind}, {"message", bb::log::mask_secrets(message)}}}};
+  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+}
+
+// True when the arguments ask for --json (before a "--" that ends the options).
+bool wants_json(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") return false;
+    if (arg == "--json") return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"BackupBuddy: per-database PostgreSQL backups to S3 or a folder, restored into new archive databases"};
   app.set_version_flag("--version", std::string("backupbuddy ") + BACKUPBUDDY_VERSION);
   app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 ok, 1 an operation failed, 2 usage or config error, 3 another run holds the lock. "
+      "With --json, a failed command prints {\"error\": {\"code\", \"kind\", \"message\"}} on stdout "
+      "(docs/json-output.md).");
   app.fallthrough();  // global options (-c, -v, -q) also after the command
   std::string config_path;
   bool verbose = false, quiet = false;
@@ -101,8 +137,11 @@ int main(int argc, char** argv) {
   check->add_flag("--json", check_json, "print as JSON");
 
   bb::ArchivesOptions archives_opts;
-  auto* archives = app.add_subcommand("archives", "list (or drop) the archive databases BackupBuddy created");
+  auto* archives = app.add_subcommand("archives", "list (or drop) the archive databases BackupBuddy created from this config's databases");
   archives->add_option("--drop", archives_opts.drop, "drop this archive database (only if BackupBuddy created it)");
+  archives->add_flag("--all", archives_opts.all,
+                     "also the archives of databases this config does not back up (default: only archives of "
+                     "[[databases]], or of every database with [backup] all_databases)");
   archives->add_flag("--json", archives_opts.json, "print as JSON");
 
   auto* bot = app.add_subcommand("bot", "run the Telegram restore bot (until SIGTERM)");
@@ -111,8 +150,11 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
+    if (code != 0 && wants_json(argc, argv)) print_json_error(bb::kExitUsage, "usage", e.what());
     return code == 0 ? 0 : bb::kExitUsage;
   }
+  const bool json = backup_opts.json || prune_opts.json || list_opts.json || restore_opts.json ||
+                    verify_opts.json || status_json || check_json || archives_opts.json;
   bb::log::set_level(verbose ? bb::log::Level::kDebug : quiet ? bb::log::Level::kWarn : bb::log::Level::kInfo);
   bb::log::set_format(log_format == "json" ? bb::log::Format::kJson : bb::log::Format::kText);
   bb::install_signal_handlers();
@@ -131,9 +173,11 @@ int main(int argc, char** argv) {
     if (*bot) return bb::cmd_bot(config);
   } catch (const bb::Error& e) {
     bb::log::error(e.what());
+    if (json) print_json_error(e.exit_code(), error_kind(e), e.what());
     return e.exit_code();
   } catch (const std::exception& e) {
     bb::log::error(std::string("unexpected: ") + e.what());
+    if (json) print_json_error(bb::kExitFailed, error_kind(e), std::string("unexpected: ") + e.what());
     return bb::kExitFailed;
   }
   return bb::kExitUsage;

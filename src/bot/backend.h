@@ -35,6 +35,7 @@ struct BotBackup {
 // An archive database BackupBuddy created (it carries the archive marker comment).
 struct BotArchive {
   std::string name, source, backup_id, restored_at;
+  bool configured_source = true;  // false: another config's archive; /archives does not offer it
 };
 
 // The core as the bot sees it. Calls may throw bb::Error (shown to the user as a reason).
@@ -49,9 +50,10 @@ class BotBackend {
   virtual std::string restore_target(const std::string& db) = 0;
   // Restores one backup into restore_target(db); throws on failure (nothing left behind).
   virtual RestoreResult restore(const std::string& db, const std::string& backup_id, const ProgressCallback&) = 0;
-  // Archive databases BackupBuddy created.
+  // Archive databases BackupBuddy created (of any source; see BotArchive::configured_source).
   virtual std::vector<BotArchive> archives() = 0;
-  // Drops an archive database, only if it still carries BackupBuddy's marker; throws otherwise.
+  // Drops an archive database, only if it still carries BackupBuddy's marker and its source
+  // is a configured database; throws otherwise.
   virtual void drop_archive(const std::string& name) = 0;
   // Backs up one configured database now; throws LockHeldError when a backup run holds the lock.
   virtual BackupResult backup(const std::string& db, const ProgressCallback&) = 0;

@@ -76,7 +76,7 @@ RestoreResult CoreBackend::restore(const std::string& db, const std::string& bac
 std::vector<BotArchive> CoreBackend::archives() {
   std::vector<BotArchive> out;
   for (const auto& a : list_archives(config_))
-    out.push_back({a.name, a.marker.source, a.marker.backup_id, a.marker.restored_at});
+    out.push_back({a.name, a.marker.source, a.marker.backup_id, a.marker.restored_at, a.configured_source});
   return out;
 }
 
@@ -253,11 +253,31 @@ struct Bot::Impl {
     }
   }
 
+  // Asks getMe for the bot's username, so that "/start@OtherBot" in a group is left to
+  // that bot. Network errors are retried with backoff; a refused token ends the bot.
+  void learn_username() {
+    std::chrono::milliseconds backoff{1000};
+    while (!cancel_requested()) {
+      try {
+        BotIdentity me = poll_api.get_me();
+        std::lock_guard<std::mutex> g(conversation_mutex);
+        conversation.set_bot_username(me.username);
+        return;
+      } catch (const TelegramError& e) {
+        if (e.kind() != TelegramError::Kind::kTransient) throw;
+        log::warn(std::string(e.what()) + " — retrying in " + human_seconds(backoff.count() / 1000.0));
+        sleep_unless_stopped(backoff);
+        backoff = std::min<std::chrono::milliseconds>(backoff * 2, timing.max_backoff);
+      }
+    }
+  }
+
   void run() {
     worker = std::thread([this] { worker_loop(); });
     std::int64_t offset = 0;
     std::chrono::milliseconds backoff{1000};
     try {
+      learn_username();
       while (!cancel_requested()) {
         auto started = std::chrono::steady_clock::now();
         std::vector<RawUpdate> updates;

@@ -5,6 +5,7 @@
 
 #include "catalog/keys.h"
 #include "util/error.h"
+#include "util/format.h"
 
 namespace bb::bot {
 namespace {
@@ -16,17 +17,10 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-// "/Backup@MyBot  buh2_db" -> {"/backup", "buh2_db"}.
-std::pair<std::string, std::string> split_command(const std::string& text) {
-  std::string t = trim(text);
-  if (t.empty() || t[0] != '/') return {"", t};
-  std::size_t space = t.find_first_of(" \t\n");
-  std::string cmd = t.substr(0, space);
-  std::string args = space == std::string::npos ? "" : trim(t.substr(space));
-  if (auto at = cmd.find('@'); at != std::string::npos) cmd.resize(at);
-  for (auto& c : cmd)
+std::string lower_ascii(std::string s) {
+  for (auto& c : s)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return {cmd, args};
+  return s;
 }
 
 std::string to_token(std::uint64_t n) {
@@ -40,6 +34,26 @@ std::string to_token(std::uint64_t n) {
 }
 
 }  // namespace
+
+std::optional<Command> parse_command(const std::string& text) {
+  std::string t = trim(text);
+  if (t.empty() || t[0] != '/') return std::nullopt;
+  std::size_t space = t.find_first_of(" \t\n");
+  Command c;
+  c.name = t.substr(0, space);
+  c.args = space == std::string::npos ? "" : trim(t.substr(space));
+  if (auto at = c.name.find('@'); at != std::string::npos) {
+    c.addressee = c.name.substr(at + 1);
+    c.name.resize(at);
+  }
+  c.name = lower_ascii(c.name);
+  return c;
+}
+
+bool is_addressed_to(const Command& command, const std::string& our_username) {
+  if (command.addressee.empty()) return true;
+  return !our_username.empty() && lower_ascii(command.addressee) == lower_ascii(our_username);
+}
 
 Conversation::Conversation(BotBackend& backend, ConversationSettings settings)
     : backend_(backend), settings_(std::move(settings)) {
@@ -132,7 +146,11 @@ std::vector<Action> Conversation::handle(const Incoming& u) {
 
 std::vector<Action> Conversation::on_text(const Incoming& u) {
   std::vector<Action> out;
-  auto [cmd, args] = split_command(u.text);
+  std::optional<Command> command = parse_command(u.text);
+  // In a group with several bots, "/start@OtherBot" is another bot's business.
+  if (command && !is_addressed_to(*command, settings_.bot_username)) return out;
+  const std::string cmd = command ? command->name : "";
+  const std::string args = command ? command->args : trim(u.text);
   if (cmd == "/start") {
     show_databases(u, out, false);
   } else if (cmd == "/list") {
@@ -151,7 +169,7 @@ std::vector<Action> Conversation::on_text(const Incoming& u) {
       } else {
         std::uint64_t group = next_group_++;
         Keyboard kb;
-        for (const auto& db : dbs) kb.push_back({{db, offer(u.chat_id, {Offer::Kind::kBackupDb, db, "", {}, "", 0, group})}});
+        for (const auto& db : dbs) kb.push_back({{display_text(db), offer(u.chat_id, {Offer::Kind::kBackupDb, db, "", {}, "", 0, group})}});
         reply(u, t(Msg::kBackupChoose), std::move(kb), out, false);
       }
     }
@@ -243,7 +261,7 @@ void Conversation::show_databases(const Incoming& u, std::vector<Action>& out, b
   std::vector<BotDatabase> dbs = backend_.databases();
   Keyboard kb;
   for (const auto& d : dbs)
-    if (d.backups > 0) kb.push_back({{d.name, offer(u.chat_id, {Offer::Kind::kDatabase, d.name, "", {}, "", 0, 0})}});
+    if (d.backups > 0) kb.push_back({{display_text(d.name), offer(u.chat_id, {Offer::Kind::kDatabase, d.name, "", {}, "", 0, 0})}});
   if (kb.empty())
     reply(u, t(Msg::kNoDatabases), {}, out, edit);
   else
@@ -339,6 +357,8 @@ void Conversation::show_status(const Incoming& u, std::vector<Action>& out) {
 
 void Conversation::show_archives(const Incoming& u, std::vector<Action>& out) {
   std::vector<BotArchive> archives = backend_.archives();
+  // Only archives of the configured databases: another config's are not this bot's to drop.
+  std::erase_if(archives, [](const BotArchive& a) { return !a.configured_source; });
   if (archives.empty()) {
     reply(u, t(Msg::kArchivesNone), {}, out, false);
     return;
@@ -363,7 +383,7 @@ void Conversation::request_backup(const Incoming& u, const std::string& db, std:
       return;
     }
     std::string list;
-    for (const auto& d : dbs) list += (list.empty() ? "" : ", ") + d;
+    for (const auto& d : dbs) list += (list.empty() ? "" : ", ") + display_text(d);
     reply(u, t(Msg::kBackupNotConfigured, {{"db", db}, {"list", list}}), {}, out, false);
     return;
   }

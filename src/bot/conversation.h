@@ -83,15 +83,35 @@ struct ConversationSettings {
   const date::time_zone* zone = nullptr;  // for dates; nullptr: UTC
   std::size_t page_size = 8;
   std::size_t max_offers_per_chat = 400;  // oldest buttons stop working beyond this
+  // The bot's own username (getMe, without "@"): "/start@<it>" is answered, "/start@OtherBot"
+  // (meant for another bot in a group) is not. Empty: only bare commands are answered.
+  std::string bot_username;
 };
+
+// A command as Telegram sends it: "/Backup@MyBot  buh2_db" -> {"/backup", "MyBot", "buh2_db"}.
+struct Command {
+  std::string name;       // lower case, with the leading "/"
+  std::string addressee;  // the bot it names after "@", as written; empty for a bare command
+  std::string args;       // the rest, trimmed
+};
+
+// Parses a message that starts with "/"; nullopt for any other text.
+std::optional<Command> parse_command(const std::string& text);
+
+// True when a command is meant for the bot called our_username: a bare command, or one
+// addressed to that name (Telegram usernames are case-insensitive).
+bool is_addressed_to(const Command& command, const std::string& our_username);
 
 // The bot's conversation with every chat. Not thread-safe: the bot serialises calls.
 class Conversation {
  public:
   Conversation(BotBackend& backend, ConversationSettings settings);
 
-  // Handles one update. Non-admins get no actions at all (one kLog the first time).
+  // Handles one update. Non-admins get no actions at all (one kLog the first time); a
+  // command addressed to another bot gets none either.
   std::vector<Action> handle(const Incoming& update);
+  // Sets the bot's own username once getMe told it (see ConversationSettings).
+  void set_bot_username(std::string username) { settings_.bot_username = std::move(username); }
   // The bot sent a job's progress message (an Action with job_id) as message_id.
   void job_message_sent(std::uint64_t job_id, std::int64_t message_id);
   // Progress of the running job (the bot throttles the calls).

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <iterator>
 
+#include "util/format.h"
+
 namespace bb::bot {
 namespace {
 
@@ -197,30 +199,7 @@ std::string_view message_template(Language lang, Msg msg) {
 }
 
 std::string render(Language lang, Msg msg, std::initializer_list<std::pair<std::string_view, std::string>> values) {
-  std::string_view tmpl = message_template(lang, msg);
-  std::string out;
-  out.reserve(tmpl.size() + 64);
-  for (std::size_t i = 0; i < tmpl.size();) {
-    if (tmpl[i] == '{') {
-      std::size_t close = tmpl.find('}', i);
-      if (close != std::string_view::npos) {
-        std::string_view name = tmpl.substr(i + 1, close - i - 1);
-        bool found = false;
-        for (const auto& [key, value] : values)
-          if (key == name) {
-            out += value;
-            found = true;
-            break;
-          }
-        if (found) {
-          i = close + 1;
-          continue;
-        }
-      }
-    }
-    out += tmpl[i++];
-  }
-  return out;
+  return fill_placeholders(message_template(lang, msg), values);
 }
 
 std::string format_bot_time(Language lang, TimePoint time, const date::time_zone* zone) {

@@ -89,7 +89,8 @@ enum class Msg {
 // The template text of a message; empty when the table lacks it (tests check none does).
 std::string_view message_template(Language lang, Msg msg);
 
-// A message with its {placeholders} filled; unknown placeholders stay as written.
+// A message with its {placeholders} filled, each value through display_text() (control
+// characters make it "quoted\x0Aand escaped"); unknown placeholders stay as written.
 std::string render(Language lang, Msg msg,
                    std::initializer_list<std::pair<std::string_view, std::string>> values = {});
 

@@ -63,6 +63,12 @@ std::string fresh_backup_id(Storage& storage, const std::string& db, TimePoint& 
   }
 }
 
+// The database to back up does not exist on the server.
+class DatabaseMissing : public OperationError {
+ public:
+  using OperationError::OperationError;
+};
+
 struct DbFacts {
   std::string encoding, collate, ctype;
   std::uint64_t size = 0;
@@ -75,8 +81,8 @@ DbFacts database_facts(BackupContext& ctx, const std::string& db) {
       "from pg_database where datname = $1",
       {db});
   if (rows.empty())
-    throw OperationError("database " + quote_name(db) + " does not exist on " + ctx.session.where() +
-                         " — check the name in [[databases]] or on the command line");
+    throw DatabaseMissing("database " + quote_name(db) + " does not exist on " + ctx.session.where() +
+                          " — check the name in [[databases]] or on the command line");
   if (rows[0][4] != std::optional<std::string>("true"))
     throw OperationError("database " + quote_name(db) + " does not allow connections (datallowconn = false) — it cannot be dumped");
   DbFacts f{rows[0][0].value_or(""), rows[0][1].value_or(""), rows[0][2].value_or(""),
@@ -310,6 +316,7 @@ BackupResult backup_database(BackupContext& ctx, const std::string& db, const Pr
   } catch (const std::exception& e) {
     r.ok = false;
     r.error = log::mask_secrets(e.what());
+    r.database_missing = dynamic_cast<const DatabaseMissing*>(&e) != nullptr;
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
@@ -330,8 +337,10 @@ void after_backup(const Config& config, Storage& storage, BackupResult& r, bool 
     }
     if (auto problem = record_verification(config, r.database, v)) r.warnings.push_back(*problem);
   }
-  // 2. The state file: the last run of this database.
-  try {
+  // 2. The state file: the last run of this database. A database that does not exist and
+  //    is not in [[databases]] (a typo on the command line) leaves no entry behind.
+  const bool unknown_name = r.database_missing && !config.find_database(r.database);
+  if (!unknown_name) try {
     StateStore(state_directory(config.backup.state_dir)).update(r.database, [&](DatabaseState& s) {
       s.backup_at = format_iso_utc(std::chrono::system_clock::now());
       s.backup_ok = r.ok;

@@ -28,6 +28,7 @@ struct BackupResult {
   std::uint64_t stored_bytes = 0;
   double seconds = 0;
   std::string error;  // plain-language reason when not ok
+  bool database_missing = false;  // not ok because the database does not exist on the server
   std::vector<std::string> warnings;
 };
 

@@ -22,6 +22,10 @@ constexpr std::string_view kCustomMagic = "PGDMP";
 // Thrown from a sink to stop a download early (the header check needs only the start).
 struct EnoughBytes {};
 
+// A manifest is a few KiB (row counts of a database with 100,000 tables: a few MiB);
+// anything larger is not one of ours and is refused before it is parsed.
+constexpr std::size_t kMaxManifestBytes = 64ull << 20;
+
 std::string read_file(const std::string& path, const std::string& key) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(key + ": cannot read " + path + " — check the path and its permissions");
@@ -216,7 +220,20 @@ std::vector<std::string> toc_owners(const std::string& toc) {
 
 std::optional<Manifest> load_manifest(Storage& storage, const BackupEntry& entry) {
   if (entry.legacy) return std::nullopt;
-  Manifest m = manifest_from_json(storage.get(entry.manifest_key), entry.manifest_key);
+  // A bounded read: an object that grows past the bound stops the download there, whatever
+  // its listed size says, so a planted 1 GB "manifest" costs no more than kMaxManifestBytes.
+  std::string text;
+  try {
+    storage.get_stream(entry.manifest_key, [&](const char* data, std::size_t n) {
+      if (text.size() + n > kMaxManifestBytes) throw EnoughBytes{};
+      text.append(data, n);
+    });
+  } catch (const EnoughBytes&) {
+    throw OperationError("manifest " + entry.manifest_key + " is larger than " + human_bytes(kMaxManifestBytes) +
+                         ", too large to be a BackupBuddy manifest (a few KiB) — it was not read; the backup " +
+                         entry.id + " of " + quote_name(entry.db) + " cannot be trusted");
+  }
+  Manifest m = manifest_from_json(text, entry.manifest_key);
   if (m.database != entry.db || m.data_key != entry.data_key || m.id != entry.id)
     throw OperationError("manifest " + entry.manifest_key + " describes another object (" + quote_name(m.data_key) + " of " +
                          quote_name(m.database) + ") — the backup cannot be trusted");

@@ -103,7 +103,8 @@ std::string read_toc(Storage& storage, const BackupEntry& entry, const Manifest*
 // The roles that own objects in a table of contents (pg_restore --list output).
 std::vector<std::string> toc_owners(const std::string& toc);
 
-// Loads and checks a backup's manifest (nullopt for legacy objects, which have none).
+// Loads and checks a backup's manifest (nullopt for legacy objects, which have none). An
+// object over 64 MiB is refused (OperationError) after reading at most that much.
 std::optional<Manifest> load_manifest(Storage& storage, const BackupEntry& entry);
 
 // Streams the backup as a plain archive into `out`: SHA-256 of the stored bytes, age

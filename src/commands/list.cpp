@@ -139,7 +139,7 @@ int list_one(const Config& config, Storage& storage, const std::string& db, bool
     return kExitOk;
   }
   if (rows.empty()) {
-    std::cout << "no backups of \"" << db << "\" in " << storage.describe() << "\n";
+    std::cout << "no backups of " << quote_name(db) << " in " << storage.describe() << "\n";
     return kExitOk;
   }
   TextTable table({"ID", "TIME", "DUMP", "STORED", "KEPT BY", "NOTE"});

@@ -175,7 +175,7 @@ int cmd_prune(const Config& config, const PruneOptions& options) {
       json_out["databases"].push_back(j);
       continue;
     }
-    std::cout << db << ": keep " << kept.size() << ", " << (options.dry_run ? "would delete " : "deleted ")
+    std::cout << display_text(db) << ": keep " << kept.size() << ", " << (options.dry_run ? "would delete " : "deleted ")
               << dropped.size() << "\n";
     TextTable table({"  ID", "TIME", "STORED", "ACTION"});
     for (const auto& d : r.plan.decisions)

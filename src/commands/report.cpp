@@ -62,7 +62,10 @@ const ReportText kRussian{
 
 const ReportText& text_for(const std::string& language) { return language == "en" ? kEnglish : kRussian; }
 
-std::string fill(std::string_view text, std::initializer_list<std::pair<std::string_view, std::string_view>> values) {
+// The template with its {placeholders} filled in one pass (util/format), each value shown
+// through display_text() as in the bot's messages: a database name with a newline cannot
+// fake a line of the report.
+std::string fill(std::string_view text, std::initializer_list<std::pair<std::string_view, std::string>> values) {
   return fill_placeholders(text, values);
 }
 

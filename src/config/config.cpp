@@ -22,6 +22,9 @@
 namespace bb {
 namespace {
 
+// A value from the config file quoted for an error message, cut at kQuotedValueMaxBytes.
+std::string quote_value(const std::string& value) { return quote_name(value, kQuotedValueMaxBytes); }
+
 std::string where(const std::string& file, const toml::source_region& src) {
   std::ostringstream out;
   out << file;
@@ -128,7 +131,8 @@ class TableReader {
     for (const auto& [k, v] : table_) {
       std::string key(k.str());
       if (seen_.count(key)) continue;
-      throw ConfigError(where(file_, k.source()) + ": unknown key " + qualified(key) + " — " + hint);
+      throw ConfigError(where(file_, k.source()) + ": unknown key " + display_text(qualified(key), kQuotedValueMaxBytes) +
+                        " — " + hint);
     }
   }
 
@@ -161,12 +165,14 @@ void validate_schedule(const TableReader& r, const toml::node& node, const std::
 
 std::string read_secret_file(const std::string& path, const std::string& key) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(key + ": cannot read secret file " + path + " — check the path and its permissions");
+  if (!in)
+    throw ConfigError(key + ": cannot read secret file " + quote_value(path) + " — check the path and its permissions");
   constexpr std::size_t kMaxSecret = 64 * 1024;  // a secret file is a line, not /dev/zero
   std::string value(kMaxSecret + 1, '\0');
   in.read(value.data(), static_cast<std::streamsize>(value.size()));
   value.resize(static_cast<std::size_t>(in.gcount()));
-  if (value.size() > kMaxSecret) throw ConfigError(key + ": " + path + " is larger than 64 KiB — it should hold one secret");
+  if (value.size() > kMaxSecret)
+    throw ConfigError(key + ": " + quote_value(path) + " is larger than 64 KiB — it should hold one secret");
   while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
   return value;
 }
@@ -254,16 +260,16 @@ void apply_provider(const TableReader& r, const toml::table& t, StorageConfig& s
     if (st.provider == p.name) preset = &p;
   if (!preset)
     r.fail(*t.get("provider"), "provider",
-           "unknown provider \"" + st.provider + "\"; use timeweb, yandex, selectel, vk, aws or minio, or leave it out "
+           "unknown provider " + quote_value(st.provider) + "; use timeweb, yandex, selectel, vk, aws or minio, or leave it out "
            "and set endpoint, region and path_style yourself");
   if (!t.get("region")) {
     if (!*preset->region)
-      r.fail(*t.get("provider"), "provider", "provider \"" + st.provider + "\" needs region = \"...\" (e.g. \"eu-central-1\")");
+      r.fail(*t.get("provider"), "provider", "provider " + quote_value(st.provider) + " needs region = \"...\" (e.g. \"eu-central-1\")");
     st.region = preset->region;
   }
   if (st.endpoint.empty()) {
     if (!*preset->endpoint)
-      r.fail(*t.get("provider"), "provider", "provider \"" + st.provider + "\" needs endpoint = \"https://...\"");
+      r.fail(*t.get("provider"), "provider", "provider " + quote_value(st.provider) + " needs endpoint = \"https://...\"");
     st.endpoint = preset->endpoint;
     auto pos = st.endpoint.find("{region}");
     if (pos != std::string::npos) st.endpoint.replace(pos, 8, st.region);
@@ -277,7 +283,7 @@ void read_storage(const toml::table& t, const std::string& file, Config& cfg, En
   if (auto v = r.string("type")) {
     if (*v == "local") st.type = StorageType::kLocal;
     else if (*v == "s3") st.type = StorageType::kS3;
-    else r.fail(*t.get("type"), "type", "unknown storage type \"" + *v + "\"; use \"s3\" or \"local\"");
+    else r.fail(*t.get("type"), "type", "unknown storage type " + quote_value(*v) + "; use \"s3\" or \"local\"");
   }
   if (auto v = r.string("path")) st.path = *v;
   if (auto v = r.string("provider")) st.provider = *v;
@@ -311,7 +317,7 @@ void read_storage(const toml::table& t, const std::string& file, Config& cfg, En
     if (st.endpoint.empty())
       throw ConfigError(loc + ": storage.endpoint is missing — e.g. endpoint = \"https://s3.timeweb.cloud\"");
     if (st.endpoint.rfind("http://", 0) != 0 && st.endpoint.rfind("https://", 0) != 0)
-      throw ConfigError(loc + ": storage.endpoint " + quote_name(st.endpoint) + " must start with https:// or http://");
+      throw ConfigError(loc + ": storage.endpoint " + quote_value(st.endpoint) + " must start with https:// or http://");
     if (st.access_key_id.empty() || st.secret_access_key.empty())
       throw ConfigError(loc + ": S3 credentials are missing — set storage.access_key_id and secret_access_key "
                               "(or *_file, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)");
@@ -406,7 +412,7 @@ void read_encryption(const toml::table& t, const std::string& file, Config& cfg)
     for (const auto& rcpt : e.recipients)
       if (!age_is_valid_recipient(rcpt))
         r.fail(*t.get("recipients"), "recipients",
-               "\"" + rcpt + "\" is not an age X25519 recipient (age1…) — copy the public key that "
+               quote_value(rcpt) + " is not an age X25519 recipient (age1…) — copy the public key that "
                "`backupbuddy keygen` or `age-keygen` printed");
   }
   if (auto v = r.string("identity_file")) e.identity_file = *v;
@@ -442,7 +448,7 @@ void read_databases(const toml::node& node, const std::string& file, Config& cfg
       throw ConfigError(where(file, t->source()) + ": [[databases]] entry without name — add name = \"mydb\"");
     db.name = *name;
     if (!names.insert(db.name).second)
-      throw ConfigError(where(file, t->source()) + ": database " + quote_name(db.name) + " is listed twice");
+      throw ConfigError(where(file, t->source()) + ": database " + quote_value(db.name) + " is listed twice");
     if (const toml::table* ret = r.subtable("retention"))
       db.retention = read_retention(*ret, "databases.retention", file);
     if (auto v = r.string("schedule")) {
@@ -483,8 +489,8 @@ Config from_table(const toml::table& root, const std::string& file, EnvLookup en
   r.reject_unknown("known sections: postgres, storage, backup, retention, databases, restore, telegram, encryption, verify");
   for (const auto& db : cfg.databases) {
     if (all_zero(cfg.retention_for(db.name)))
-      throw ConfigError(file + ": database \"" + db.name +
-                        "\": retention counts are all 0, which would delete every backup — keep at least one kind");
+      throw ConfigError(file + ": database " + quote_value(db.name) +
+                        ": retention counts are all 0, which would delete every backup — keep at least one kind");
   }
   return cfg;
 }
@@ -563,8 +569,8 @@ std::string find_config_path(const std::string& explicit_path, EnvLookup env) {
 std::uint64_t parse_size(const std::string& text) {
   std::size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-  if (i == 0) throw std::invalid_argument("" + quote_name(text) + " is not a size; write e.g. \"16MiB\", \"1GiB\" or 1048576");
-  if (i > 15) throw std::invalid_argument("\"" + text + "\" is too large a size");
+  if (i == 0) throw std::invalid_argument(quote_value(text) + " is not a size; write e.g. \"16MiB\", \"1GiB\" or 1048576");
+  if (i > 15) throw std::invalid_argument(quote_value(text) + " is too large a size");
   std::uint64_t number = std::stoull(text.substr(0, i));
   std::string unit = text.substr(i);
   while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
@@ -574,9 +580,9 @@ std::uint64_t parse_size(const std::string& text) {
   else if (unit == "MiB" || unit == "M" || unit == "MB") mult = 1ull << 20;
   else if (unit == "GiB" || unit == "G" || unit == "GB") mult = 1ull << 30;
   else if (unit == "TiB" || unit == "T" || unit == "TB") mult = 1ull << 40;
-  else throw std::invalid_argument("unknown size unit " + quote_name(unit) + "; use KiB, MiB, GiB or TiB");
+  else throw std::invalid_argument("unknown size unit " + quote_value(unit) + "; use KiB, MiB, GiB or TiB");
   if (number == 0) throw std::invalid_argument("a size must be positive");
-  if (number > (std::uint64_t{1} << 50) / mult) throw std::invalid_argument("\"" + text + "\" is too large a size");
+  if (number > (std::uint64_t{1} << 50) / mult) throw std::invalid_argument(quote_value(text) + " is too large a size");
   return number * mult;
 }
 
@@ -584,8 +590,8 @@ std::chrono::milliseconds parse_duration(const std::string& text) {
   std::size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
   if (i == 0 || i == text.size())
-    throw std::invalid_argument("" + quote_name(text) + " is not a duration; write e.g. \"500ms\", \"30s\", \"5m\", \"6h\", \"1d\"");
-  if (i > 12) throw std::invalid_argument("\"" + text + "\" is too long a duration");
+    throw std::invalid_argument(quote_value(text) + " is not a duration; write e.g. \"500ms\", \"30s\", \"5m\", \"6h\", \"1d\"");
+  if (i > 12) throw std::invalid_argument(quote_value(text) + " is too long a duration");
   std::int64_t number = std::stoll(text.substr(0, i));
   std::string unit = text.substr(i);
   std::int64_t ms;
@@ -594,8 +600,8 @@ std::chrono::milliseconds parse_duration(const std::string& text) {
   else if (unit == "m" || unit == "min") ms = 60'000;
   else if (unit == "h") ms = 3'600'000;
   else if (unit == "d") ms = 86'400'000;
-  else throw std::invalid_argument("unknown duration unit " + quote_name(unit) + "; use ms, s, m, h or d");
-  if (number > 3650LL * 86'400'000 / ms) throw std::invalid_argument("\"" + text + "\" is longer than ten years");
+  else throw std::invalid_argument("unknown duration unit " + quote_value(unit) + "; use ms, s, m, h or d");
+  if (number > 3650LL * 86'400'000 / ms) throw std::invalid_argument(quote_value(text) + " is longer than ten years");
   return std::chrono::milliseconds(number * ms);
 }
 

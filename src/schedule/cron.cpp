@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/format.h"
 
 namespace bb {
 
@@ -49,7 +50,7 @@ constexpr const char* kForms = "write a value (5), a list (1,15), a range (1-5),
 
 // Throws the ConfigError of one schedule: `schedule "<text>": <detail>`.
 [[noreturn]] void fail(const std::string& text, const std::string& detail) {
-  throw ConfigError("schedule \"" + text + "\": " + detail);
+  throw ConfigError("schedule " + quote_name(text, kQuotedValueMaxBytes) + ": " + detail);
 }
 
 std::string upper(std::string s) {
@@ -267,6 +268,10 @@ struct CronSearch {
 };
 
 CronSchedule CronSchedule::parse(const std::string& text) {
+  // A schedule is a short line; a huge one is refused before its parts are echoed.
+  if (text.size() > kQuotedValueMaxBytes)
+    fail(text, "is " + std::to_string(text.size()) +
+                   " bytes long — write 5 short fields \"minute hour day-of-month month day-of-week\" (e.g. \"0 4 * * *\")");
   std::vector<std::string> fields = split_fields(text);
   if (fields.empty()) {
     fail(text,

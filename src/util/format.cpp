@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
+#include <string_view>
 
 namespace bb {
 namespace {
@@ -15,15 +16,22 @@ std::size_t display_width(const std::string& s) {
   return w;
 }
 
+bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
 }  // namespace
 
-std::string quote_name(const std::string& name) {
+std::string quote_name(const std::string& name, std::size_t max_bytes) {
+  std::size_t shown = name.size();
+  if (shown > max_bytes) {
+    shown = max_bytes;
+    while (shown > 0 && (static_cast<unsigned char>(name[shown]) & 0xC0) == 0x80) --shown;  // not inside a character
+  }
   std::string out = "\"";
-  for (unsigned char c : name) {
+  for (unsigned char c : std::string_view(name).substr(0, shown)) {
     if (c == '"' || c == '\\') {
       out += '\\';
       out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
+    } else if (is_control(c)) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\x%02X", c);
       out += buf;
@@ -31,7 +39,18 @@ std::string quote_name(const std::string& name) {
       out += static_cast<char>(c);
     }
   }
-  return out + "\"";
+  out += '"';
+  if (shown < name.size()) out += "… (" + std::to_string(name.size()) + " bytes)";
+  return out;
+}
+
+bool has_control_characters(const std::string& text) {
+  return std::any_of(text.begin(), text.end(), [](char c) { return is_control(static_cast<unsigned char>(c)); });
+}
+
+std::string display_text(const std::string& text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes && !has_control_characters(text)) return text;
+  return quote_name(text, max_bytes);
 }
 
 std::string human_bytes(std::uint64_t bytes) {
@@ -64,7 +83,10 @@ std::string human_seconds(double seconds) {
 
 TextTable::TextTable(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
 
-void TextTable::add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+void TextTable::add(std::vector<std::string> row) {
+  for (auto& cell : row) cell = display_text(cell);
+  rows_.push_back(std::move(row));
+}
 
 std::string TextTable::render() const {
   std::vector<std::size_t> widths;
@@ -86,7 +108,7 @@ std::string TextTable::render() const {
 }
 
 std::string fill_placeholders(std::string_view text,
-                              std::initializer_list<std::pair<std::string_view, std::string_view>> values) {
+                              std::initializer_list<std::pair<std::string_view, std::string>> values) {
   std::string out;
   out.reserve(text.size() + 64);
   for (std::size_t i = 0; i < text.size();) {
@@ -96,7 +118,7 @@ std::string fill_placeholders(std::string_view text,
         std::string_view name = text.substr(i + 1, close - i - 1);
         const auto* match = std::find_if(values.begin(), values.end(), [&](const auto& v) { return v.first == name; });
         if (match != values.end()) {
-          out += match->second;
+          out += display_text(match->second);
           i = close + 1;
           continue;
         }

@@ -7,6 +7,7 @@
 
 #include "catalog/keys.h"
 #include "util/error.h"
+#include "util/format.h"
 
 namespace bb {
 
@@ -16,8 +17,8 @@ const date::time_zone* resolve_zone(const std::string& name) {
     return date::locate_zone(name);
   } catch (const std::exception&) {
     if (name.empty()) return date::locate_zone("UTC");
-    throw ConfigError("backup.timezone: unknown time zone \"" + name +
-                      "\" — use an IANA name like \"Europe/Moscow\" (see /usr/share/zoneinfo)");
+    throw ConfigError("backup.timezone: unknown time zone " + quote_name(name, kQuotedValueMaxBytes) +
+                      " — use an IANA name like \"Europe/Moscow\" (see /usr/share/zoneinfo)");
   }
 }
 

@@ -130,10 +130,18 @@ class BotEndToEnd(unittest.TestCase):
         self.assert_bot_alive()
         run_bb(["restore", SOURCE], self.config, check=0)
         self.assertTrue(self.pg.db_exists(ARCHIVE))
-        listed = parse_json_output(run_bb(["archives", "--json"], self.config, check=0))
-        self.assertEqual([a["name"] for a in listed["archives"]], [ARCHIVE])
+        # Another config's archive on the same server: not this bot's to offer or drop.
+        theirs = "theirs_archive"
+        self.pg.create_db(theirs)
+        self.addCleanup(self.pg.drop_db, theirs)
+        self.pg.psql("postgres", "comment on database %s is %s" % (pgenv.quote_ident(theirs), pgenv.quote_literal(
+            'backupbuddy-archive {"source":"theirs","backup":"20240919T010000Z","restored_at":"2024-09-20T00:00:00Z"}')))
         self.tg.say("/archives")
         msg = self.tg.wait_message(ADMIN, lambda m: m["text"].startswith("Archive databases"), "archives")
+        self.assertNotIn(theirs, msg["text"])
+        self.assertEqual(len(msg["buttons"]), 1, msg)
+        listed = parse_json_output(run_bb(["archives", "--json"], self.config, check=0))
+        self.assertEqual([a["name"] for a in listed["archives"]], [ARCHIVE])
         self.tg.press(button(msg, "Delete %s" % ARCHIVE), msg["id"])
         confirm = self.tg.wait_message(ADMIN, lambda m: m["text"].startswith("Delete the archive"), "confirm")
         self.assertTrue(self.pg.db_exists(ARCHIVE))  # nothing before the confirmation
@@ -156,6 +164,31 @@ class BotEndToEnd(unittest.TestCase):
         self.assertGreater(after[0]["id"], max(before))
         self.tg.say("/backup postgres")
         self.tg.wait_message(ADMIN, lambda m: "not on the list" in m["text"], "refusal")
+
+    def test_5b_commands_for_another_bot_are_ignored(self):
+        # In a group with several bots, "/start@OtherBot" is for that bot. The emulator's
+        # getMe names this one TestNameBot; Telegram usernames ignore case.
+        self.assert_bot_alive()
+        group = -100777
+
+        def say_in_group(text):
+            self.tg.post("/sendMessage", {"botToken": TOKEN, "date": int(time.time()), "text": text,
+                                          "from": {"id": ADMIN, "first_name": "Admin", "is_bot": False},
+                                          "chat": {"id": group, "type": "group", "title": "Accounting"}})
+
+        say_in_group("/start@OtherBot")
+        say_in_group("/backup@OtherBot %s" % SOURCE)
+        say_in_group("/help@OtherBot")
+        time.sleep(2.5)
+        self.assertEqual(self.tg.bot_messages(group), [])
+        say_in_group("/start@TestNameBot")
+        first = self.tg.wait_message(group, lambda m: m["text"].startswith("Which database"), "menu for @TestNameBot")
+        say_in_group("/start@testnamebot")
+        self.tg.wait_message(group, lambda m: m["text"].startswith("Which database"), "menu for @testnamebot",
+                             newer_than=first["id"])
+        say_in_group("/list")
+        self.tg.wait_message(group, lambda m: m["text"].startswith("Saved databases"), "answer to a bare /list")
+        self.assertEqual(len(self.tg.bot_messages(group)), 3)
 
     def test_6_sigterm_stops_cleanly(self):
         self.assert_bot_alive()

@@ -110,6 +110,7 @@ ConversationSettings settings(Language lang = Language::kRu) {
   s.admins = {kAdmin};
   s.language = lang;
   s.zone = resolve_zone("Europe/Moscow");
+  s.bot_username = "BackupBuddyBot";
   return s;
 }
 
@@ -424,6 +425,79 @@ TEST(Conversation, ListStatusHelpAndUnknownInput) {
   other.kind = Incoming::Kind::kOther;
   other.user_id = kAdmin;
   EXPECT_TRUE(c.handle(other).empty());
+}
+
+TEST(Conversation, ParsesCommandsWithTheirAddressee) {
+  auto c = parse_command("  /Backup@MyBot  buh2_db ");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->name, "/backup");
+  EXPECT_EQ(c->addressee, "MyBot");
+  EXPECT_EQ(c->args, "buh2_db");
+  c = parse_command("/start");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->name, "/start");
+  EXPECT_EQ(c->addressee, "");
+  EXPECT_EQ(c->args, "");
+  EXPECT_FALSE(parse_command("hello /start"));
+  EXPECT_FALSE(parse_command(""));
+
+  EXPECT_TRUE(is_addressed_to(*parse_command("/start"), "OurBot"));
+  EXPECT_TRUE(is_addressed_to(*parse_command("/start@OurBot"), "OurBot"));
+  EXPECT_TRUE(is_addressed_to(*parse_command("/start@ourbot"), "OurBot"));  // usernames ignore case
+  EXPECT_TRUE(is_addressed_to(*parse_command("/START@OURBOT x"), "OurBot"));
+  EXPECT_FALSE(is_addressed_to(*parse_command("/start@OtherBot"), "OurBot"));
+  EXPECT_FALSE(is_addressed_to(*parse_command("/start@OurBotX"), "OurBot"));
+  EXPECT_FALSE(is_addressed_to(*parse_command("/start@OurBot"), ""));  // own name unknown: only bare ones
+  EXPECT_TRUE(is_addressed_to(*parse_command("/start"), ""));
+}
+
+TEST(Conversation, CommandsForAnotherBotGetNoAnswer) {
+  FakeBackend backend = make_backend();
+  Conversation c(backend, settings(Language::kEn));
+  for (const char* other : {"/start@OtherBot", "/backup@OtherBot buh2_db", "/help@OtherBot", "/archives@otherbot",
+                            "/nonsense@OtherBot"})
+    EXPECT_TRUE(c.handle(text(other)).empty()) << other;
+  EXPECT_TRUE(backend.backed_up.empty());
+  EXPECT_FALSE(c.running_job());
+  EXPECT_EQ(message_of(c.handle(text("/start@backupbuddybot"))).text, render(Language::kEn, Msg::kChooseDatabase));
+  EXPECT_EQ(message_of(c.handle(text("/start"))).text, render(Language::kEn, Msg::kChooseDatabase));
+}
+
+TEST(Conversation, NamesWithControlCharactersAreEscapedInMessagesAndButtons) {
+  FakeBackend backend = make_backend();
+  backend.stored["db\nline"].push_back({"20240919T010000Z", at("20240919T010000Z"), 1000});
+  backend.configured.push_back("db\nline");
+  backend.archive_list.push_back({"arch\nive", "db\nline", "20240919T010000Z", "2024-09-20T00:00:00Z"});
+  Conversation c(backend, settings(Language::kEn));
+  auto list = message_of(c.handle(text("/list")));
+  EXPECT_NE(list.text.find("• \"db\\x0Aline\": 1 copies"), std::string::npos) << list.text;
+  auto menu = message_of(c.handle(text("/start")));
+  std::string token = button(menu, "\"db\\x0Aline\"");
+  auto page = message_of(c.handle(press(token)));
+  EXPECT_EQ(page.text.find("db\nline"), std::string::npos) << page.text;
+  auto archives = message_of(c.handle(text("/archives")));
+  EXPECT_NE(archives.text.find("\"arch\\x0Aive\": \"db\\x0Aline\" as of"), std::string::npos) << archives.text;
+  EXPECT_NO_THROW(button(archives, "Delete \"arch\\x0Aive\""));
+  auto backup_menu = message_of(c.handle(text("/backup")));
+  EXPECT_NO_THROW(button(backup_menu, "\"db\\x0Aline\""));
+  // Every message and button of the conversation is one line per item: no raw newline from a name.
+  for (const Action* a : {&list, &menu, &page, &archives, &backup_menu}) {
+    for (const auto& row : a->keyboard)
+      for (const auto& b : row) EXPECT_EQ(b.text.find('\n'), std::string::npos) << b.text;
+  }
+}
+
+TEST(Conversation, ArchivesOfOtherSourcesAreNotOffered) {
+  FakeBackend backend = make_backend();
+  backend.archive_list.push_back({"buh2_db_archive", "buh2_db", "20240919T010000Z", "2024-09-20T00:00:00Z", true});
+  backend.archive_list.push_back({"theirs_archive", "theirs", "20240919T010000Z", "2024-09-20T00:00:00Z", false});
+  Conversation c(backend, settings(Language::kEn));
+  auto list = message_of(c.handle(text("/archives")));
+  EXPECT_NE(list.text.find("buh2_db_archive"), std::string::npos) << list.text;
+  EXPECT_EQ(list.text.find("theirs"), std::string::npos) << list.text;
+  EXPECT_EQ(count_buttons(list), 1u);
+  backend.archive_list.erase(backend.archive_list.begin());
+  EXPECT_EQ(message_of(c.handle(text("/archives"))).text, render(Language::kEn, Msg::kArchivesNone));
 }
 
 TEST(Conversation, CancelQueuedTellsEveryWaitingChat) {
