@@ -13,6 +13,7 @@
 #include "commands/keygen.h"
 #include "commands/list.h"
 #include "commands/prune.h"
+#include "commands/remedy.h"
 #include "commands/restore.h"
 #include "commands/serve.h"
 #include "commands/status.h"
@@ -172,8 +173,8 @@ int main(int argc, char** argv) {
     if (*archives) return bb::cmd_archives(config, archives_opts);
     if (*bot) return bb::cmd_bot(config);
   } catch (const bb::Error& e) {
-    bb::log::error(e.what());
-    if (json) print_json_error(e.exit_code(), error_kind(e), e.what());
+    bb::log::error(bb::cli_error_text(e));
+    if (json) print_json_error(e.exit_code(), error_kind(e), bb::cli_error_text(e));
     return e.exit_code();
   } catch (const std::exception& e) {
     bb::log::error(std::string("unexpected: ") + e.what());

@@ -139,7 +139,7 @@ std::vector<Action> Conversation::handle(const Incoming& u) {
       a.callback_id = u.callback_id;
       out.push_back(std::move(a));
     }
-    reply(u, t(Msg::kError, {{"reason", e.what()}}), {}, out, false);
+    reply(u, t(Msg::kError, {{"reason", error_reason(settings_.language, e)}}), {}, out, false);
     return out;
   }
 }
@@ -246,7 +246,8 @@ std::vector<Action> Conversation::on_callback(const Incoming& u) {
       } catch (const CancelledError&) {
         throw;
       } catch (const std::exception& e) {
-        reply(u, t(Msg::kDropFailed, {{"name", o.archive}, {"reason", e.what()}}), {}, out, true);
+        reply(u, t(Msg::kDropFailed, {{"name", o.archive}, {"reason", error_reason(settings_.language, e)}}), {}, out,
+              true);
       }
       break;
     case Offer::Kind::kBackupDb:
@@ -471,6 +472,11 @@ std::vector<Action> Conversation::job_progress(std::uint64_t job_id, std::uint64
   return out;
 }
 
+std::string Conversation::reason(const JobOutcome& outcome) const {
+  std::string remedy = remedy_text(settings_.language, outcome.remedy);
+  return remedy.empty() ? outcome.error : outcome.error + " — " + remedy;
+}
+
 std::vector<Action> Conversation::job_finished(std::uint64_t job_id, const JobOutcome& outcome) {
   std::vector<Action> out;
   if (!running_ || running_->job.id != job_id) return out;
@@ -483,7 +489,7 @@ std::vector<Action> Conversation::job_finished(std::uint64_t job_id, const JobOu
                                               {"db", job.db},
                                               {"time", when(job.backup_time)},
                                               {"duration", format_bot_duration(settings_.language, outcome.restore.seconds)}})
-                      : t(Msg::kRestoreFailed, {{"db", job.db}, {"time", when(job.backup_time)}, {"reason", outcome.error}});
+                      : t(Msg::kRestoreFailed, {{"db", job.db}, {"time", when(job.backup_time)}, {"reason", reason(outcome)}});
   } else if (outcome.busy) {
     text = t(Msg::kBackupBusy);
   } else if (outcome.ok) {
@@ -493,7 +499,7 @@ std::vector<Action> Conversation::job_finished(std::uint64_t job_id, const JobOu
                                 {"size", format_bot_size(settings_.language, outcome.backup.stored_bytes)},
                                 {"duration", format_bot_duration(settings_.language, outcome.backup.seconds)}});
   } else {
-    text = t(Msg::kBackupFailed, {{"db", job.db}, {"reason", outcome.error}});
+    text = t(Msg::kBackupFailed, {{"db", job.db}, {"reason", reason(outcome)}});
   }
   Action a;
   a.chat_id = job.chat_id;
@@ -577,6 +583,9 @@ JobOutcome run_job(BotBackend& backend, const Job& job, const ProgressCallback& 
   } catch (const LockHeldError& e) {
     o.busy = true;
     o.error = e.what();
+  } catch (const Error& e) {
+    o.error = e.what();
+    o.remedy = e.remedy();
   } catch (const std::exception& e) {
     o.error = e.what();
   }

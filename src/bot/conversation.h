@@ -59,6 +59,7 @@ struct JobOutcome {
   bool busy = false;      // a backup run of another process held the lock
   bool cancelled = false; // the bot was stopped
   std::string error;      // plain reason when not ok
+  Remedy remedy = Remedy::kNone;  // what the user can do about it (worded by the bot)
   RestoreResult restore;  // kRestore and ok
   BackupResult backup;    // kBackup and ok
 };
@@ -151,6 +152,8 @@ class Conversation {
   std::string offer(std::int64_t chat, Offer offer);
   void retire_group(std::int64_t chat, std::uint64_t group);
   std::string t(Msg msg, std::initializer_list<std::pair<std::string_view, std::string>> values = {}) const;
+  // A failed job's reason with the bot's words for its remedy.
+  std::string reason(const JobOutcome& outcome) const;
   std::string when(TimePoint time) const;
 
   std::vector<Action> on_text(const Incoming& u);

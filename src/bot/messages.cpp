@@ -84,6 +84,15 @@ constexpr Entry kRussian[] = {
     {Msg::kUnknownButton, "Эта кнопка недействительна. Отправьте /start, чтобы начать заново."},
     {Msg::kStaleButton, "Эта кнопка уже использована. Отправьте /start, чтобы начать заново."},
     {Msg::kError, "Что-то пошло не так. Причина: {reason}"},
+    {Msg::kRemedyTargetName, "попросите администратора выбрать другое имя для архивной базы"},
+    {Msg::kRemedyShorterTargetName, "попросите администратора выбрать более короткое имя для архивной базы"},
+    {Msg::kRemedyRestoreWithoutDisk, "попросите администратора освободить место на диске для восстановления"},
+    {Msg::kRemedyRestoreWithoutOwners,
+     "попросите администратора создать эти роли или восстанавливать без исходных владельцев"},
+    {Msg::kRemedySeeBackups, "выберите копию из списка: /start"},
+    {Msg::kRemedySeeArchives, "список архивных баз: /archives"},
+    {Msg::kRemedyOtherArchives, "эта база относится к другой настройке BackupBuddy; обратитесь к администратору"},
+    {Msg::kRemedyNameDatabases, "попросите администратора указать, какие базы сохранять"},
     {Msg::kUnitBytes, "Б"},
     {Msg::kUnitKB, "КБ"},
     {Msg::kUnitMB, "МБ"},
@@ -159,6 +168,14 @@ constexpr Entry kEnglish[] = {
     {Msg::kUnknownButton, "This button is not valid. Send /start to begin again."},
     {Msg::kStaleButton, "This button was already used. Send /start to begin again."},
     {Msg::kError, "Something went wrong. Reason: {reason}"},
+    {Msg::kRemedyTargetName, "ask the administrator to choose another name for the archive database"},
+    {Msg::kRemedyShorterTargetName, "ask the administrator to choose a shorter name for the archive database"},
+    {Msg::kRemedyRestoreWithoutDisk, "ask the administrator to free disk space for the restore"},
+    {Msg::kRemedyRestoreWithoutOwners, "ask the administrator to create these roles or to restore without the original owners"},
+    {Msg::kRemedySeeBackups, "choose a backup from the list: /start"},
+    {Msg::kRemedySeeArchives, "the archive databases: /archives"},
+    {Msg::kRemedyOtherArchives, "it belongs to another BackupBuddy configuration; ask the administrator"},
+    {Msg::kRemedyNameDatabases, "ask the administrator to configure which databases to back up"},
     {Msg::kUnitBytes, "B"},
     {Msg::kUnitKB, "KB"},
     {Msg::kUnitMB, "MB"},
@@ -200,6 +217,27 @@ std::string_view message_template(Language lang, Msg msg) {
 
 std::string render(Language lang, Msg msg, std::initializer_list<std::pair<std::string_view, std::string>> values) {
   return fill_placeholders(message_template(lang, msg), values);
+}
+
+std::string remedy_text(Language lang, Remedy remedy) {
+  switch (remedy) {
+    case Remedy::kNone: return "";
+    case Remedy::kChooseTargetName: return std::string(message_template(lang, Msg::kRemedyTargetName));
+    case Remedy::kShorterTargetName: return std::string(message_template(lang, Msg::kRemedyShorterTargetName));
+    case Remedy::kRestoreWithoutDisk: return std::string(message_template(lang, Msg::kRemedyRestoreWithoutDisk));
+    case Remedy::kRestoreWithoutOwners: return std::string(message_template(lang, Msg::kRemedyRestoreWithoutOwners));
+    case Remedy::kSeeBackups: return std::string(message_template(lang, Msg::kRemedySeeBackups));
+    case Remedy::kSeeArchives: return std::string(message_template(lang, Msg::kRemedySeeArchives));
+    case Remedy::kIncludeOtherArchives: return std::string(message_template(lang, Msg::kRemedyOtherArchives));
+    case Remedy::kNameDatabases: return std::string(message_template(lang, Msg::kRemedyNameDatabases));
+  }
+  return "";
+}
+
+std::string error_reason(Language lang, const std::exception& error) {
+  const auto* ours = dynamic_cast<const Error*>(&error);
+  std::string remedy = ours ? remedy_text(lang, ours->remedy()) : "";
+  return remedy.empty() ? std::string(error.what()) : std::string(error.what()) + " — " + remedy;
 }
 
 std::string format_bot_time(Language lang, TimePoint time, const date::time_zone* zone) {

@@ -4,12 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "util/error.h"
 #include "util/timezone.h"
 
 namespace bb::bot {
@@ -75,6 +77,14 @@ enum class Msg {
   kUnknownButton,
   kStaleButton,
   kError,
+  kRemedyTargetName,
+  kRemedyShorterTargetName,
+  kRemedyRestoreWithoutDisk,
+  kRemedyRestoreWithoutOwners,
+  kRemedySeeBackups,
+  kRemedySeeArchives,
+  kRemedyOtherArchives,
+  kRemedyNameDatabases,
   kUnitBytes,
   kUnitKB,
   kUnitMB,
@@ -93,6 +103,13 @@ std::string_view message_template(Language lang, Msg msg);
 // characters make it "quoted\x0Aand escaped"); unknown placeholders stay as written.
 std::string render(Language lang, Msg msg,
                    std::initializer_list<std::pair<std::string_view, std::string>> values = {});
+
+// The bot's words for what the user can do about an error (never a command-line flag);
+// empty for Remedy::kNone.
+std::string remedy_text(Language lang, Remedy remedy);
+
+// An error's message followed by " — " and remedy_text() when there is a remedy.
+std::string error_reason(Language lang, const std::exception& error);
 
 // A time for the bot: "19.09.2024 04:00" (ru) or "2024-09-19 04:00" (en) in the zone.
 std::string format_bot_time(Language lang, TimePoint time, const date::time_zone* zone);

@@ -54,8 +54,7 @@ void drop_archive(const Config& config, const std::string& name, bool any_source
   auto rows = session.query(
       "select coalesce(shobj_description(oid, 'pg_database'), '') from pg_database where datname = $1", {name});
   if (rows.empty())
-    throw OperationError("there is no database " + quote_name(name) + " on " + session.where() +
-                         " — `backupbuddy archives` lists the archives there are");
+    throw OperationError("there is no database " + quote_name(name) + " on " + session.where(), Remedy::kSeeArchives);
   std::optional<ArchiveMarker> marker = parse_archive_comment(rows[0][0].value_or(""));
   if (!marker)
     throw OperationError("refusing to drop " + quote_name(name) +
@@ -63,8 +62,8 @@ void drop_archive(const Config& config, const std::string& name, bool any_source
                          "if you are sure");
   if (!any_source && !configured_sources(config, session).count(marker->source))
     throw OperationError("refusing to drop " + quote_name(name) + ": it is an archive of " + quote_name(marker->source) +
-                         ", which this config does not back up (not in [[databases]]) — check the config given "
-                         "with -c, or add --all to drop another config's archive");
+                         ", which this config does not back up (not in [[databases]])",
+                         Remedy::kIncludeOtherArchives);
   session.exec("drop database " + session.quote_ident(name) + " with (force)");
   log::info("dropped archive database " + quote_name(name));
 }

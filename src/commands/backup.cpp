@@ -394,9 +394,7 @@ std::vector<std::string> databases_to_back_up(const Config& config, PgSession& s
   }
   for (const auto& db : config.databases) add(db.name);
   if (out.empty())
-    throw ConfigError(
-        "no databases to back up — name them (backupbuddy backup mydb), add [[databases]] entries to the "
-        "config, or use --all / [backup] all_databases = true");
+    throw ConfigError("no databases to back up", Remedy::kNameDatabases);
   return out;
 }
 

@@ -53,27 +53,29 @@ ExistingDb inspect(PgSession& s, const std::string& name) {
 
 void check_target(const Config& cfg, PgSession& s, const std::string& source, const std::string& target,
                   ExistingDb& existing) {
-  if (target.empty()) throw ConfigError("restore: the target database name is empty — use --into NAME");
+  if (target.empty()) throw ConfigError("restore: the target database name is empty", Remedy::kChooseTargetName);
   if (target.size() > kMaxIdentifierBytes)
     throw ConfigError("restore: target name " + quote_name(target) + " is " + std::to_string(target.size()) +
-                      " bytes; PostgreSQL allows 63 — choose a shorter name with --into or [restore] target");
+                      " bytes; PostgreSQL allows 63", Remedy::kShorterTargetName);
   if (target == source)
     throw OperationError("refusing to restore \"" + source +
-                         "\" over itself: BackupBuddy never restores into a production database — choose another "
-                         "name with --into");
+                         "\" over itself: BackupBuddy never restores into a production database",
+                         Remedy::kChooseTargetName);
   if (cfg.find_database(target))
     throw OperationError("refusing to restore into \"" + target +
-                         "\": it is a configured source database ([[databases]]) — choose another name with --into");
+                         "\": it is a configured source database ([[databases]])", Remedy::kChooseTargetName);
   if (target == "postgres" || target == "template0" || target == "template1" || target == cfg.postgres.maintenance_db)
-    throw OperationError("refusing to restore into the system database " + quote_name(target) + " — choose another name");
+    throw OperationError("refusing to restore into the system database " + quote_name(target), Remedy::kChooseTargetName);
   existing = inspect(s, target);
   if (existing.exists && !existing.marker)
     throw OperationError("refusing to restore into \"" + target +
-                         "\": that database exists and was not created by BackupBuddy — choose another name with "
-                         "--into, or rename/drop it yourself");
+                         "\": that database exists and was not created by BackupBuddy (only its owner may rename or "
+                         "drop it)",
+                         Remedy::kChooseTargetName);
   if (existing.exists && existing.marker->source != source)
     throw OperationError("refusing to restore into " + quote_name(target) + ": it is BackupBuddy's archive of \"" +
-                         existing.marker->source + "\", not of " + quote_name(source) + " — choose another name with --into");
+                         existing.marker->source + "\", not of " + quote_name(source),
+                         Remedy::kChooseTargetName);
 }
 
 ProcessSpec pg_restore_spec(const Config& cfg, const PgTools& tools, const std::string& temp_db, bool no_owner) {
@@ -125,14 +127,19 @@ std::uint64_t restore_streaming(const Config& cfg, Storage& storage, const Backu
   return fetched;
 }
 
+// The temporary dump could not be written (disk full): a remedy the user can act on.
+struct TempFileFull : ConsumerFailed {
+  using ConsumerFailed::ConsumerFailed;
+};
+
 // A private temporary file, removed when it goes out of scope.
 class TempFile {
  public:
   explicit TempFile(const std::string& dir) : path_(dir + "/backupbuddy-restore-XXXXXX") {
     fd_ = mkstemp(path_.data());
     if (fd_ < 0)
-      throw OperationError("cannot create a temporary file in " + dir + ": " + std::strerror(errno) +
-                           " — set TMPDIR to a folder with room for the dump, or use --jobs 1");
+      throw OperationError("cannot create a temporary file in " + dir + ": " + std::strerror(errno),
+                           Remedy::kRestoreWithoutDisk);
   }
   ~TempFile() {
     if (fd_ >= 0) ::close(fd_);
@@ -143,8 +150,7 @@ class TempFile {
       ssize_t w = ::write(fd_, data, n);
       if (w < 0 && errno == EINTR) continue;
       if (w < 0)
-        throw ConsumerFailed("cannot write the temporary dump " + path_ + ": " + std::strerror(errno) +
-                             " — free space there (TMPDIR) or use --jobs 1");
+        throw TempFileFull("cannot write the temporary dump " + path_ + ": " + std::strerror(errno));
       data += w;
       n -= static_cast<std::size_t>(w);
     }
@@ -171,7 +177,8 @@ std::uint64_t restore_parallel(const Config& cfg, Storage& storage, const Backup
       if (free_bytes < m->dump_bytes + (64ull << 20))
         throw OperationError("restore --jobs " + std::to_string(jobs) + " needs " + human_bytes(m->dump_bytes) +
                              " of temporary space in " + dir + " but only " + human_bytes(free_bytes) +
-                             " is free — set TMPDIR to a bigger folder, or use --jobs 1 (streams, no disk)");
+                             " is free",
+                             Remedy::kRestoreWithoutDisk);
     }
   }
   TempFile file(dir);
@@ -180,7 +187,7 @@ std::uint64_t restore_parallel(const Config& cfg, Storage& storage, const Backup
     fetched = read_dump(storage, entry, m, keys, [&](const char* data, std::size_t n) { file.write(data, n); }, progress,
                         "download " + entry.db + " " + entry.id);
   } catch (const ConsumerFailed& e) {
-    throw OperationError(e.what());
+    throw OperationError(e.what(), dynamic_cast<const TempFileFull*>(&e) ? Remedy::kRestoreWithoutDisk : Remedy::kNone);
   }
   ProcessSpec spec = pg_restore_spec(cfg, tools, temp_db, no_owner);
   spec.args.push_back("--jobs=" + std::to_string(jobs));
@@ -309,8 +316,8 @@ RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreR
     if (!skipped.empty())
       what = (req.at ? "taken at or before " + *req.at + " " : std::string()) + "that can be trusted (" +
              std::to_string(skipped.size()) + " not trusted: " + skipped.front() + ")";
-    throw OperationError("no backup of " + quote_name(db) + " " + what + " in " + storage.describe() +
-                         " — run `backupbuddy list " + db + "` to see the backups there are");
+    throw OperationError("no backup of " + quote_name(db) + " " + what + " in " + storage.describe(),
+                         Remedy::kSeeBackups);
   }
   // An encrypted backup we cannot decrypt is refused before any database is created.
   DecryptionKeys keys = load_decryption_keys(cfg.encryption);
@@ -336,8 +343,8 @@ RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreR
       std::string names;
       for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
       throw OperationError("the backup's objects belong to role(s) " + names + " that do not exist on " +
-                           session.where() + " — create them, or restore with --no-owner (or [restore] owner = "
-                           "\"some_role\") so that the archive belongs to the restoring user; nothing was created");
+                           session.where() + "; nothing was created",
+                           Remedy::kRestoreWithoutOwners);
     }
   }
 

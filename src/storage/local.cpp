@@ -447,8 +447,7 @@ class LocalStorage : public Storage {
   std::string path_of(const std::string& key) const { return base_ + "/" + key; }
 
   NotFoundError not_found(const std::string& key) const {
-    return NotFoundError("local storage: object " + key + " not found at " + path_of(key) +
-                         " — check the backup id with `backupbuddy list`");
+    return NotFoundError("local storage: object " + key + " not found at " + path_of(key));
   }
 
   // Files in the deepest directory the listing prefix names fully.

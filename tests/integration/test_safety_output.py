@@ -210,7 +210,8 @@ class OversizedManifest(SafetyBase):
         self.assertIn(bad + ".json", problem)
         self.assertIn("too large to be a BackupBuddy manifest", problem)
         code, stdout, stderr, rss_kib = self.max_rss_kib(["list", "big_manifest"], cfg)
-        self.assertIn("MANIFEST UNREADABLE", stdout)
+        self.assertIn("NOT TRUSTED", stdout)
+        self.assertIn("too large to be a BackupBuddy manifest", stdout)
         self.assertLess(rss_kib, 100 * 1024)
 
 
