@@ -271,6 +271,30 @@ void apply_provider(const TableReader& r, const toml::table& t, StorageConfig& s
   if (!st.path_style) st.path_style = preset->path_style;
 }
 
+// Why a storage prefix could lead outside its folder, or nullopt. S3 servers and HTTP
+// clients resolve "." and ".." in an object's path but not in a listing's prefix, so such
+// a prefix would store backups where list and restore never look, or outside the bucket.
+std::optional<std::string> prefix_problem(const std::string& prefix) {
+  if (prefix.empty()) return std::nullopt;
+  if (prefix.front() == '/')
+    return "\"" + prefix + "\" starts with '/' — a prefix is relative to the bucket (or storage.path): write "
+           "\"pg/\", not \"/pg/\"";
+  std::size_t start = 0;
+  while (start < prefix.size()) {
+    std::size_t slash = prefix.find('/', start);
+    std::string segment = prefix.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (segment.empty())
+      return "\"" + prefix + "\" has an empty folder (\"//\") — write each folder once, like \"pg/\" or \"pg/server1/\"";
+    if (segment == "." || segment == "..")
+      return "\"" + prefix + "\" has a \"" + segment + "\" folder, which would lead outside the prefix (S3 resolves "
+             "it when storing but not when listing, so backups would land where list and restore never look) — "
+             "name the folders plainly, like \"pg/\"";
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return std::nullopt;
+}
+
 void read_storage(const toml::table& t, const std::string& file, Config& cfg, EnvLookup env) {
   TableReader r(t, "storage", file);
   auto& st = cfg.storage;
@@ -285,8 +309,8 @@ void read_storage(const toml::table& t, const std::string& file, Config& cfg, En
   if (auto v = r.string("region")) st.region = *v;
   if (auto v = r.string("bucket")) st.bucket = *v;
   if (auto v = r.string("prefix")) {
+    if (auto problem = prefix_problem(*v)) r.fail(*t.get("prefix"), "prefix", *problem);
     st.prefix = *v;
-    while (!st.prefix.empty() && st.prefix.front() == '/') st.prefix.erase(0, 1);
     if (!st.prefix.empty() && st.prefix.back() != '/') st.prefix += '/';
   }
   if (auto v = r.boolean("path_style")) st.path_style = *v;

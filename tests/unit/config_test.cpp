@@ -275,5 +275,34 @@ TEST(ConfigUnits, Durations) {
   EXPECT_THROW(parse_duration("5 weeks"), std::invalid_argument);
 }
 
+// ---- storage.prefix: never a way out of its folder --------------------------------------
+
+TEST_F(ConfigTest, PrefixWithDotSegmentsEmptySegmentsOrLeadingSlashIsRejected) {
+  for (const char* prefix : {"a/../b/", "../a/", "..", "./pg/", "pg/.", "pg/./x/", "a//b/", "//", "/pg/", "/",
+                             "pg/.."}) {
+    std::string text = std::string("[storage]\npath = \"/srv/b\"\nprefix = \"") + prefix + "\"\n";
+    std::string e = error_of(text);
+    EXPECT_NE(e.find("bb.toml:3: storage.prefix:"), std::string::npos) << prefix << ": " << e;
+    EXPECT_NE(e.find("\"pg/\""), std::string::npos) << prefix << ": the fix names a plain prefix: " << e;
+  }
+}
+
+TEST_F(ConfigTest, PlainPrefixesStayValidAndGetATrailingSlash) {
+  std::map<std::string, std::string> cases = {
+      {"", ""}, {"pg", "pg/"}, {"pg/", "pg/"}, {"a/b/", "a/b/"}, {"a/b", "a/b/"},
+      {"..pg/", "..pg/"}, {"pg.../v1.2/", "pg.../v1.2/"}};  // dots inside a name lead nowhere
+  for (const auto& [given, stored] : cases) {
+    Config c = parse("[storage]\nprefix = \"" + given + "\"\n");
+    EXPECT_EQ(c.storage.prefix, stored) << given;
+  }
+}
+
+TEST_F(ConfigTest, PrefixIsCheckedForS3Too) {
+  g_env["AWS_ACCESS_KEY_ID"] = "a";
+  g_env["AWS_SECRET_ACCESS_KEY"] = "b";
+  std::string e = error_of("[storage]\ntype = \"s3\"\nendpoint = \"http://h\"\nbucket = \"b\"\nprefix = \"../a/\"\n");
+  EXPECT_NE(e.find("bb.toml:5: storage.prefix:"), std::string::npos) << e;
+}
+
 }  // namespace
 }  // namespace bb
