@@ -418,6 +418,7 @@ std::vector<std::string> databases_to_back_up(const Config& config, PgSession& s
 std::vector<BackupResult> run_backups(const Config& config, const std::vector<std::string>& named, bool all,
                                       bool prune, const std::string& command,
                                       const std::function<void(const BackupResult&)>& on_result) {
+  log_config_warnings(config);
   LockFile lock(state_directory(config.backup.state_dir) + "/backup.lock", command);
   std::unique_ptr<Storage> storage = make_storage(config.storage);
   PgSession session = PgSession::connect(config.postgres, config.postgres.maintenance_db);

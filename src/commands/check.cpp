@@ -23,6 +23,7 @@ namespace {
 struct Item {
   bool ok;
   std::string text;
+  bool warning = false;  // works, but needs attention (shown as [warn]; does not fail check)
 };
 
 class Checklist {
@@ -41,19 +42,26 @@ class Checklist {
   }
   void add(const Item& item) {
     items_.push_back(item);
-    if (!json_) std::cout << (item.ok ? "[ok]   " : "[FAIL] ") << item.text << std::endl;
+    if (!json_) std::cout << (!item.ok ? "[FAIL] " : item.warning ? "[warn] " : "[ok]   ") << item.text << std::endl;
   }
   int finish() const {
     int failed = 0;
-    for (const auto& i : items_) failed += i.ok ? 0 : 1;
+    std::vector<std::string> warnings;
+    for (const auto& i : items_) {
+      failed += i.ok ? 0 : 1;
+      if (i.warning) warnings.push_back(i.text);
+    }
     if (json_) {
       nlohmann::ordered_json j;
       j["ok"] = failed == 0;
       j["checks"] = nlohmann::ordered_json::array();
-      for (const auto& i : items_) j["checks"].push_back({{"ok", i.ok}, {"text", i.text}});
+      for (const auto& i : items_) j["checks"].push_back({{"ok", i.ok}, {"text", i.text}, {"warning", i.warning}});
+      j["warnings"] = warnings;
       std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     } else {
-      std::cout << (failed == 0 ? "everything needed for a backup works\n"
+      std::string with_warnings =
+          warnings.empty() ? "" : ", but see the " + std::to_string(warnings.size()) + " warning(s) above";
+      std::cout << (failed == 0 ? "everything needed for a backup works" + with_warnings + "\n"
                                 : std::to_string(failed) + " check(s) FAILED — fix them before relying on backups\n");
     }
     return failed == 0 ? kExitOk : kExitFailed;
@@ -165,6 +173,7 @@ int cmd_check(const Config& config, bool json) {
   Checklist list(json);
   list.add({true, "config: " + (config.source.empty() ? std::string("built-in defaults (no config file found)")
                                                      : config.source)});
+  for (const auto& w : config.warnings) list.add({true, "config: " + w, true});
   std::optional<PgSession> session;
   bool pg_ok = list.run("PostgreSQL", [&] {
     session.emplace(PgSession::connect(config.postgres, config.postgres.maintenance_db));
