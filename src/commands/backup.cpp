@@ -263,6 +263,35 @@ std::vector<std::string> shrink_warnings(const Config& cfg, const std::string& d
   return out;
 }
 
+// Confirms that the new backup shows in a listing of its database's folder, as list,
+// prune and restore see backups; a few tries give a slow (eventually consistent) listing
+// time. Throws when it does not: a backup nobody can find is no backup. Its objects are
+// left in place (see README, "What a backup does").
+void confirm_listed(BackupContext& ctx, const std::string& db, const Manifest& m) {
+  constexpr int kTries = 3;
+  for (int attempt = 1;; ++attempt) {
+    std::vector<BackupEntry> listed;
+    try {
+      listed = list_database_backups(ctx.config, ctx.storage, db);
+    } catch (const StorageError& e) {
+      throw StorageError("backup " + m.id + " of " + quote_name(db) + " was stored, but listing its folder to "
+                         "confirm it failed: " + e.what() + " — the objects were left in place");
+    }
+    for (const auto& b : listed)
+      if (!b.legacy && b.id == m.id) return;
+    if (attempt == kTries) break;
+    for (int i = 0; i < attempt * 4; ++i) {  // 1 s, then 2 s
+      throw_if_cancelled();
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  }
+  throw StorageError("backup " + m.id + " of " + quote_name(db) + " was stored (" + m.data_key + ", " +
+                     manifest_key(db, m.id) + " in " + ctx.storage.describe() +
+                     ") but a listing of the database's folder does not show it after " + std::to_string(kTries) +
+                     " tries, so list, prune and restore cannot find it: it does not count — check [storage] prefix "
+                     "and the provider's listing (ListObjectsV2); the objects were left in place");
+}
+
 }  // namespace
 
 BackupResult backup_database(BackupContext& ctx, const std::string& db, const ProgressCallback& progress) {
@@ -304,6 +333,7 @@ BackupResult backup_database(BackupContext& ctx, const std::string& db, const Pr
       }
       throw;
     }
+    confirm_listed(ctx, db, m);
     r.ok = true;
     r.id = m.id;
     r.data_key = m.data_key;
@@ -401,6 +431,7 @@ std::vector<std::string> databases_to_back_up(const Config& config, PgSession& s
 std::vector<BackupResult> run_backups(const Config& config, const std::vector<std::string>& named, bool all,
                                       bool prune, const std::string& command,
                                       const std::function<void(const BackupResult&)>& on_result) {
+  log_config_warnings(config);
   LockFile lock(state_directory(config.backup.state_dir) + "/backup.lock", command);
   std::unique_ptr<Storage> storage = make_storage(config.storage);
   PgSession session = PgSession::connect(config.postgres, config.postgres.maintenance_db);

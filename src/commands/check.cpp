@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <iostream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "bot/telegram.h"
@@ -22,6 +23,7 @@ namespace {
 struct Item {
   bool ok;
   std::string text;
+  bool warning = false;  // works, but needs attention (shown as [warn]; does not fail check)
 };
 
 class Checklist {
@@ -40,19 +42,26 @@ class Checklist {
   }
   void add(const Item& item) {
     items_.push_back(item);
-    if (!json_) std::cout << (item.ok ? "[ok]   " : "[FAIL] ") << item.text << std::endl;
+    if (!json_) std::cout << (!item.ok ? "[FAIL] " : item.warning ? "[warn] " : "[ok]   ") << item.text << std::endl;
   }
   int finish() const {
     int failed = 0;
-    for (const auto& i : items_) failed += i.ok ? 0 : 1;
+    std::vector<std::string> warnings;
+    for (const auto& i : items_) {
+      failed += i.ok ? 0 : 1;
+      if (i.warning) warnings.push_back(i.text);
+    }
     if (json_) {
       nlohmann::ordered_json j;
       j["ok"] = failed == 0;
       j["checks"] = nlohmann::ordered_json::array();
-      for (const auto& i : items_) j["checks"].push_back({{"ok", i.ok}, {"text", i.text}});
+      for (const auto& i : items_) j["checks"].push_back({{"ok", i.ok}, {"text", i.text}, {"warning", i.warning}});
+      j["warnings"] = warnings;
       std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     } else {
-      std::cout << (failed == 0 ? "everything needed for a backup works\n"
+      std::string with_warnings =
+          warnings.empty() ? "" : ", but see the " + std::to_string(warnings.size()) + " warning(s) above";
+      std::cout << (failed == 0 ? "everything needed for a backup works" + with_warnings + "\n"
                                 : std::to_string(failed) + " check(s) FAILED — fix them before relying on backups\n");
     }
     return failed == 0 ? kExitOk : kExitFailed;
@@ -74,12 +83,8 @@ void probe_step(const std::string& operation, F&& step) {
   }
 }
 
-// Every operation a backup and a prune use, on keys that parse as no backup (so prune
-// never mistakes them for one), cleaned up afterwards.
-std::string storage_probe(Storage& storage, std::uint64_t part_size) {
-  char host[128] = "host";
-  gethostname(host, sizeof host - 1);
-  std::string base = ".backupbuddy-check/" + std::string(host) + "-" + std::to_string(getpid());
+// The probe's steps, on objects under base (storage_probe cleans up when one fails).
+std::string storage_probe_steps(Storage& storage, const std::string& base, std::uint64_t part_size) {
   std::string body = "BackupBuddy storage probe\n";
   probe_step("put (PutObject)", [&] { storage.put(base + "/probe.txt", body); });
   probe_step("get (GetObject)", [&] {
@@ -89,7 +94,9 @@ std::string storage_probe(Storage& storage, std::uint64_t part_size) {
                          std::to_string(body.size()) + " — the storage returns other data than it stored");
   });
   probe_step("list with a prefix (ListObjectsV2)", [&] {
-    if (storage.list(base + "/").empty()) throw StorageError("the probe object was written but is not listed");
+    bool listed = false;
+    for (const auto& o : storage.list(base + "/")) listed = listed || o.key == base + "/probe.txt";
+    if (!listed) throw StorageError("the probe object was written but is not listed");
   });
   std::string chunk(1 << 20, 'x');
   probe_step("multipart upload (initiate, upload part, complete)", [&] {
@@ -118,12 +125,55 @@ std::string storage_probe(Storage& storage, std::uint64_t part_size) {
          ": put, get, list, multipart upload, multipart abort, single and batch delete work";
 }
 
+// After a failed probe step: deletes every probe object, the listed ones and those the
+// probe may have written (a listing can be the step that failed), one by one if the
+// batch delete is what fails. Best effort: a failure is logged, never hides the step's.
+void remove_probe_objects(Storage& storage, const std::string& base, const std::vector<std::string>& written) {
+  std::set<std::string> keys(written.begin(), written.end());
+  try {
+    for (const auto& o : storage.list(base + "/")) keys.insert(o.key);
+  } catch (const std::exception&) {
+  }
+  std::vector<std::string> left;
+  try {
+    storage.remove({keys.begin(), keys.end()});
+  } catch (const std::exception&) {
+    for (const auto& key : keys) {
+      try {
+        storage.remove({key});
+      } catch (const std::exception&) {
+        left.push_back(key);
+      }
+    }
+  }
+  if (!left.empty())
+    log::warn("check: could not delete " + std::to_string(left.size()) + " probe object(s) under " + base +
+              "/ — delete them by hand");
+}
+
+// Every operation a backup and a prune use, on keys that parse as no backup (so prune
+// never mistakes them for one), cleaned up afterwards, also when a step fails.
+std::string storage_probe(Storage& storage, std::uint64_t part_size) {
+  char host[128] = "host";
+  gethostname(host, sizeof host - 1);
+  std::string base = ".backupbuddy-check/" + std::string(host) + "-" + std::to_string(getpid());
+  try {
+    return storage_probe_steps(storage, base, part_size);
+  } catch (...) {
+    remove_probe_objects(storage, base,
+                         {base + "/probe.txt", base + "/multipart.bin", base + "/aborted.bin", base + "/batch-1.txt",
+                          base + "/batch-2.txt"});
+    throw;
+  }
+}
+
 }  // namespace
 
 int cmd_check(const Config& config, bool json) {
   Checklist list(json);
   list.add({true, "config: " + (config.source.empty() ? std::string("built-in defaults (no config file found)")
                                                      : config.source)});
+  for (const auto& w : config.warnings) list.add({true, "config: " + w, true});
   std::optional<PgSession> session;
   bool pg_ok = list.run("PostgreSQL", [&] {
     session.emplace(PgSession::connect(config.postgres, config.postgres.maintenance_db));

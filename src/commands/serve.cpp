@@ -206,6 +206,7 @@ class Scheduler {
       config_ = std::move(fresh);
       rebuild(std::chrono::system_clock::now());
       log::info("serve: configuration reloaded (" + describe_entries() + ")");
+      log_config_warnings(config_);
     } catch (const std::exception& e) {
       log::error(std::string("serve: the new configuration is invalid, keeping the old one: ") + e.what());
       notify_admins(config_, std::string("⚠️ BackupBuddy: the new configuration was not loaded (the old one stays "
@@ -249,6 +250,7 @@ std::vector<std::string> due_for_catch_up(const std::vector<std::string>& databa
 }
 
 int cmd_serve(const std::function<Config()>& reload, Config initial) {
+  log_config_warnings(initial);
   // The bot keeps the configuration it started with (SIGHUP reloads what the scheduler
   // uses: databases, schedules, storage, retention); Telegram changes need a restart.
   const Config bot_config = initial;

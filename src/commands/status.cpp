@@ -13,6 +13,7 @@
 namespace bb {
 
 int cmd_status(const Config& config, bool json) {
+  log_config_warnings(config);
   std::string dir = state_directory(config.backup.state_dir);
   auto state = StateStore(dir).load();
   const auto* zone = resolve_zone(config.backup.timezone);

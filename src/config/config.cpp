@@ -15,6 +15,7 @@
 #include "crypto/age.h"
 #include "schedule/cron.h"
 #include "util/error.h"
+#include "util/file_exposure.h"
 #include "util/log.h"
 #include "util/timezone.h"
 #include "util/format.h"
@@ -163,6 +164,30 @@ void validate_schedule(const TableReader& r, const toml::node& node, const std::
   }
 }
 
+// The fix for a secret file every user can read: the Debian package's owner and mode.
+std::string private_mode_fix(const std::string& path) {
+  return "chmod 640 " + path + " and chown root:postgres " + path +
+         " (as the Debian package installs its config), or chmod 600 if only the user running BackupBuddy reads it";
+}
+
+// Why a file that holds secrets must not be used (a symbolic link into a place every user
+// may write, so anyone could swap it, as libpq refuses such a ~/.pgpass); "" when it may.
+// A file every user may read is only a warning, added to warnings under the name subject.
+std::string inspect_secret_file(const std::string& subject, const std::string& path,
+                                std::vector<std::string>& warnings) {
+  std::optional<FileExposure> exposure = inspect_file_exposure(path);
+  if (!exposure) return "";
+  if (!exposure->writable_by_anyone.empty())
+    return path + " is a symbolic link to " + exposure->link_target + ", and every user may write " +
+           exposure->writable_by_anyone + " (mode " + format_mode(exposure->writable_mode) +
+           "), so anyone could swap what it holds — replace the link by the file itself, kept in a folder only "
+           "root may write (like /etc/backupbuddy), then " + private_mode_fix(path);
+  if (exposure->world_readable)
+    warnings.push_back(subject + " is readable by every user (mode " + format_mode(exposure->mode) + ") — " +
+                       private_mode_fix(path));
+  return "";
+}
+
 std::string read_secret_file(const std::string& path, const std::string& key) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
@@ -177,8 +202,9 @@ std::string read_secret_file(const std::string& path, const std::string& key) {
   return value;
 }
 
-// A secret from `key`, `key_file` or the environment variable, in that order.
-Secret read_secret(TableReader& r, const std::string& key, const char* env_name, EnvLookup env) {
+// A secret from `key`, `key_file` or the environment variable, in that order. An inline
+// one is noted in cfg.inline_secrets; a secret file is inspected (inspect_secret_file).
+Secret read_secret(TableReader& r, const std::string& key, const char* env_name, EnvLookup env, Config& cfg) {
   Secret s;
   auto inline_value = r.string(key);
   auto file_value = r.string(key + "_file");
@@ -187,7 +213,11 @@ Secret read_secret(TableReader& r, const std::string& key, const char* env_name,
   if (inline_value) {
     s.value = *inline_value;
     s.origin = r.qualified(key);
+    if (!s.value.empty()) cfg.inline_secrets.push_back(r.qualified(key));
   } else if (file_value) {
+    std::string subject = r.qualified(key + "_file") + " " + *file_value;
+    std::string refusal = inspect_secret_file(subject, *file_value, cfg.warnings);
+    if (!refusal.empty()) r.fail(*r.node(key + "_file"), key + "_file", refusal);
     s.value = read_secret_file(*file_value, r.qualified(key + "_file"));
     s.origin = r.qualified(key + "_file") + " (" + *file_value + ")";
   } else if (env_name) {
@@ -233,7 +263,7 @@ void read_postgres(const toml::table& t, const std::string& file, Config& cfg, E
   if (auto v = r.string("user")) pg.user = *v;
   if (auto v = r.string("bin_dir")) pg.bin_dir = *v;
   if (auto v = r.string("maintenance_db")) pg.maintenance_db = *v;
-  pg.password = read_secret(r, "password", "PGPASSWORD", env);
+  pg.password = read_secret(r, "password", "PGPASSWORD", env, cfg);
   r.reject_unknown("known keys: host, port, user, password, password_file, bin_dir, maintenance_db");
 }
 
@@ -277,6 +307,30 @@ void apply_provider(const TableReader& r, const toml::table& t, StorageConfig& s
   if (!st.path_style) st.path_style = preset->path_style;
 }
 
+// Why a storage prefix could lead outside its folder, or nullopt. S3 servers and HTTP
+// clients resolve "." and ".." in an object's path but not in a listing's prefix, so such
+// a prefix would store backups where list and restore never look, or outside the bucket.
+std::optional<std::string> prefix_problem(const std::string& prefix) {
+  if (prefix.empty()) return std::nullopt;
+  if (prefix.front() == '/')
+    return "\"" + prefix + "\" starts with '/' — a prefix is relative to the bucket (or storage.path): write "
+           "\"pg/\", not \"/pg/\"";
+  std::size_t start = 0;
+  while (start < prefix.size()) {
+    std::size_t slash = prefix.find('/', start);
+    std::string segment = prefix.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (segment.empty())
+      return "\"" + prefix + "\" has an empty folder (\"//\") — write each folder once, like \"pg/\" or \"pg/server1/\"";
+    if (segment == "." || segment == "..")
+      return "\"" + prefix + "\" has a \"" + segment + "\" folder, which would lead outside the prefix (S3 resolves "
+             "it when storing but not when listing, so backups would land where list and restore never look) — "
+             "name the folders plainly, like \"pg/\"";
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return std::nullopt;
+}
+
 void read_storage(const toml::table& t, const std::string& file, Config& cfg, EnvLookup env) {
   TableReader r(t, "storage", file);
   auto& st = cfg.storage;
@@ -291,8 +345,8 @@ void read_storage(const toml::table& t, const std::string& file, Config& cfg, En
   if (auto v = r.string("region")) st.region = *v;
   if (auto v = r.string("bucket")) st.bucket = *v;
   if (auto v = r.string("prefix")) {
+    if (auto problem = prefix_problem(*v)) r.fail(*t.get("prefix"), "prefix", *problem);
     st.prefix = *v;
-    while (!st.prefix.empty() && st.prefix.front() == '/') st.prefix.erase(0, 1);
     if (!st.prefix.empty() && st.prefix.back() != '/') st.prefix += '/';
   }
   if (auto v = r.boolean("path_style")) st.path_style = *v;
@@ -305,8 +359,8 @@ void read_storage(const toml::table& t, const std::string& file, Config& cfg, En
   if (auto v = r.duration("timeout")) st.timeout = *v;
   if (auto v = r.integer("max_retries", 0, 100)) st.max_retries = static_cast<int>(*v);
   if (auto v = r.boolean("legacy")) st.legacy = *v;
-  st.access_key_id = read_secret(r, "access_key_id", "AWS_ACCESS_KEY_ID", env);
-  st.secret_access_key = read_secret(r, "secret_access_key", "AWS_SECRET_ACCESS_KEY", env);
+  st.access_key_id = read_secret(r, "access_key_id", "AWS_ACCESS_KEY_ID", env, cfg);
+  st.secret_access_key = read_secret(r, "secret_access_key", "AWS_SECRET_ACCESS_KEY", env, cfg);
   if (!st.provider.empty()) apply_provider(r, t, st);
   r.reject_unknown(
       "known keys: type, provider, path, endpoint, region, bucket, prefix, access_key_id(_file), "
@@ -400,7 +454,7 @@ void read_telegram(const toml::table& t, const std::string& file, Config& cfg, E
     tg.language = *v;
   }
   if (auto v = r.boolean("notify")) tg.notify = *v;
-  tg.token = read_secret(r, "token", "BACKUPBUDDY_TELEGRAM_TOKEN", env);
+  tg.token = read_secret(r, "token", "BACKUPBUDDY_TELEGRAM_TOKEN", env, cfg);
   r.reject_unknown("known keys: token, token_file, admins, api_url, language, notify");
 }
 
@@ -417,6 +471,12 @@ void read_encryption(const toml::table& t, const std::string& file, Config& cfg)
   }
   if (auto v = r.string("identity_file")) e.identity_file = *v;
   if (auto v = r.string("passphrase_file")) e.passphrase_file = *v;
+  for (const auto& [key, path] : {std::pair{"identity_file", e.identity_file},
+                                  std::pair{"passphrase_file", e.passphrase_file}}) {
+    if (!path) continue;
+    std::string refusal = inspect_secret_file(r.qualified(key) + " " + *path, *path, cfg.warnings);
+    if (!refusal.empty()) r.fail(*t.get(key), key, refusal);
+  }
   r.reject_unknown("known keys: recipients, identity_file, passphrase_file");
   if (!e.recipients.empty() && e.passphrase_file)
     throw ConfigError(where(file, t.source()) +
@@ -555,7 +615,26 @@ Config load_config(const std::string& path, EnvLookup env) {
   if (!in) throw ConfigError("cannot read config file " + path + " — check the path given with -c or $BACKUPBUDDY_CONFIG");
   std::stringstream buf;
   buf << in.rdbuf();
-  return parse_config(buf.str(), path, env);
+  Config cfg = parse_config(buf.str(), path, env);
+  // The file itself: as private as a secret file when secrets are written in it; and never
+  // reached through a link that anyone could point elsewhere (it names the programs run).
+  std::vector<std::string> file_warnings;
+  std::string subject = "config file " + path;
+  if (!cfg.inline_secrets.empty()) {
+    subject += " holds secrets (";
+    for (std::size_t i = 0; i < cfg.inline_secrets.size(); ++i) subject += (i ? ", " : "") + cfg.inline_secrets[i];
+    subject += ") and";
+  }
+  std::string refusal = inspect_secret_file(subject, path, file_warnings);
+  if (!refusal.empty()) throw ConfigError("config file " + refusal);
+  if (!cfg.inline_secrets.empty())
+    for (auto& w : file_warnings)
+      cfg.warnings.insert(cfg.warnings.begin(), w + "; or move the secrets into *_file keys or the environment");
+  return cfg;
+}
+
+void log_config_warnings(const Config& config) {
+  for (const auto& w : config.warnings) log::warn(w);
 }
 
 std::string find_config_path(const std::string& explicit_path, EnvLookup env) {

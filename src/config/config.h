@@ -115,6 +115,12 @@ struct Config {
   TelegramConfig telegram;
   EncryptionConfig encryption;
   VerifyConfig verify;
+  // Secret keys written in the config file itself ("storage.secret_access_key"): the
+  // file must then be as private as a secret file.
+  std::vector<std::string> inline_secrets;
+  // Problems found while loading that do not stop BackupBuddy (a secret every user can
+  // read): `check` lists them; backup, serve and status log them (log_config_warnings).
+  std::vector<std::string> warnings;
 
   // The configured database entry of that name, or nullptr.
   const DatabaseConfig* find_database(const std::string& name) const;
@@ -133,6 +139,8 @@ Config parse_config(const std::string& text, const std::string& name, EnvLookup 
 // Built-in defaults (no config file): libpq defaults and a local store in ./backups,
 // with secrets still taken from the environment.
 Config default_config(EnvLookup env = real_env);
+// Logs each of config.warnings as a warning (stderr), for commands that run unattended.
+void log_config_warnings(const Config& config);
 // Which config file to use: explicit path, $BACKUPBUDDY_CONFIG, ./backupbuddy.toml,
 // /etc/backupbuddy/backupbuddy.toml; empty when none exists (built-in defaults).
 std::string find_config_path(const std::string& explicit_path, EnvLookup env = real_env);

@@ -42,6 +42,9 @@ times (default 1), or, with "probability" (0..1), on that share of matching requ
              body flipped: a body that does not match
     garbage  answer "status" (default 200) with "body" (default: not XML) without forwarding
     delay    wait "seconds" (default 1), then serve the request normally (a slow server)
+    omit     (list_objects) forward, but leave out of the listing every object whose key ends
+             with "omit_suffix" / contains "omit_contains" (default: every object): a provider
+             whose listing lies or lags behind what it stored
 """
 
 import argparse
@@ -60,7 +63,7 @@ import threading
 import time
 import urllib.parse
 import xml.etree.ElementTree as ET
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -433,8 +436,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if fault and fault.get("action") == "stall":
                 return self.stall(fault)  # done upstream, but the client never hears of it
             return self.relay(response, data)
-        if kind == "list_objects" and self.server.state.age_seconds and response.status == 200:
-            return self.relay(response, self.age_listing(response.read(), "LastModified"))
+        omit = fault and fault.get("action") == "omit"
+        if kind == "list_objects" and (self.server.state.age_seconds or omit) and response.status == 200:
+            data = response.read()
+            if omit:
+                data = self.omit_from_listing(data, fault)
+            if self.server.state.age_seconds:
+                data = self.age_listing(data, "LastModified")
+            return self.relay(response, data)
         if fault and fault.get("action") == "stall" and response.getheader("Content-Length") in (None, "0"):
             response.read()
             return self.stall(fault)
@@ -452,6 +461,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         query.append((name, str(int(page_size))))
         return urllib.parse.urlunsplit(parts._replace(
             query=urllib.parse.urlencode(query, quote_via=urllib.parse.quote, safe="")))
+
+    def omit_from_listing(self, data, fault):
+        """Removes the <Contents> entries the "omit" rule names from a ListObjectsV2 answer."""
+        suffix, contains = fault.get("omit_suffix"), fault.get("omit_contains")
+        omitted = [0]
+
+        def drop(match):
+            found = re.search(r"<Key>([^<]*)</Key>", match.group(0))
+            key = unescape(found.group(1)) if found else ""
+            if (suffix is None or key.endswith(suffix)) and (contains is None or contains in key):
+                omitted[0] += 1
+                return ""
+            return match.group(0)
+        text = re.sub(r"<Contents>.*?</Contents>", drop, data.decode("utf-8"), flags=re.S)
+        text = re.sub(r"<KeyCount>(\d+)</KeyCount>",
+                      lambda m: "<KeyCount>%d</KeyCount>" % max(0, int(m.group(1)) - omitted[0]), text)
+        return text.encode("utf-8")
 
     def age_listing(self, data, element):
         """Moves every <element> time in an XML listing back by the configured age."""

@@ -2,7 +2,11 @@
 #include "config/config.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "util/error.h"
@@ -273,6 +277,174 @@ TEST(ConfigUnits, Durations) {
   EXPECT_EQ(parse_duration("1d"), std::chrono::hours(24));
   EXPECT_THROW(parse_duration("30"), std::invalid_argument);
   EXPECT_THROW(parse_duration("5 weeks"), std::invalid_argument);
+}
+
+// ---- storage.prefix: never a way out of its folder --------------------------------------
+
+TEST_F(ConfigTest, PrefixWithDotSegmentsEmptySegmentsOrLeadingSlashIsRejected) {
+  for (const char* prefix : {"a/../b/", "../a/", "..", "./pg/", "pg/.", "pg/./x/", "a//b/", "//", "/pg/", "/",
+                             "pg/.."}) {
+    std::string text = std::string("[storage]\npath = \"/srv/b\"\nprefix = \"") + prefix + "\"\n";
+    std::string e = error_of(text);
+    EXPECT_NE(e.find("bb.toml:3: storage.prefix:"), std::string::npos) << prefix << ": " << e;
+    EXPECT_NE(e.find("\"pg/\""), std::string::npos) << prefix << ": the fix names a plain prefix: " << e;
+  }
+}
+
+TEST_F(ConfigTest, PlainPrefixesStayValidAndGetATrailingSlash) {
+  std::map<std::string, std::string> cases = {
+      {"", ""}, {"pg", "pg/"}, {"pg/", "pg/"}, {"a/b/", "a/b/"}, {"a/b", "a/b/"},
+      {"..pg/", "..pg/"}, {"pg.../v1.2/", "pg.../v1.2/"}};  // dots inside a name lead nowhere
+  for (const auto& [given, stored] : cases) {
+    Config c = parse("[storage]\nprefix = \"" + given + "\"\n");
+    EXPECT_EQ(c.storage.prefix, stored) << given;
+  }
+}
+
+TEST_F(ConfigTest, PrefixIsCheckedForS3Too) {
+  g_env["AWS_ACCESS_KEY_ID"] = "a";
+  g_env["AWS_SECRET_ACCESS_KEY"] = "b";
+  std::string e = error_of("[storage]\ntype = \"s3\"\nendpoint = \"http://h\"\nbucket = \"b\"\nprefix = \"../a/\"\n");
+  EXPECT_NE(e.find("bb.toml:5: storage.prefix:"), std::string::npos) << e;
+}
+
+// ---- secrets that other users could read or swap --------------------------------------
+
+class SecretFileTest : public ConfigTest {
+ protected:
+  void SetUp() override {
+    ConfigTest::SetUp();
+    std::string pattern = ::testing::TempDir() + "/bb-secrets-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;  // 0700
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& text, mode_t mode) {
+    std::string path = dir_ + "/" + name;
+    std::ofstream(path) << text;
+    EXPECT_EQ(::chmod(path.c_str(), mode), 0);
+    return path;
+  }
+  static bool has(const std::vector<std::string>& lines, const std::string& needle) {
+    for (const auto& l : lines)
+      if (l.find(needle) != std::string::npos) return true;
+    return false;
+  }
+  std::string dir_;
+};
+
+TEST_F(SecretFileTest, WorldReadableSecretFileIsAWarningNamingKeyFileModeAndFix) {
+  std::string path = write("s3secret", "the-secret\n", 0644);
+  g_env["AWS_ACCESS_KEY_ID"] = "a";
+  Config c = parse("[storage]\ntype = \"s3\"\nendpoint = \"http://h\"\nbucket = \"b\"\nsecret_access_key_file = \"" +
+                   path + "\"\n");
+  EXPECT_EQ(c.storage.secret_access_key.value, "the-secret");  // still used
+  ASSERT_EQ(c.warnings.size(), 1u);
+  const std::string& w = c.warnings[0];
+  EXPECT_NE(w.find("storage.secret_access_key_file " + path + " is readable by every user (mode 0644)"),
+            std::string::npos) << w;
+  EXPECT_NE(w.find("chmod 640 " + path), std::string::npos) << w;
+  EXPECT_NE(w.find("root:postgres"), std::string::npos) << w;
+  EXPECT_EQ(w.find("the-secret"), std::string::npos) << w;
+}
+
+TEST_F(SecretFileTest, PrivateOrGroupReadableSecretFilesGiveNoWarning) {
+  std::string pg = write("pgpass", "pw\n", 0640);
+  std::string token = write("token", "123:abc\n", 0600);
+  std::string key = write("age.key", "AGE-SECRET-KEY-1\n", 0400);
+  Config c = parse("[postgres]\npassword_file = \"" + pg + "\"\n[telegram]\ntoken_file = \"" + token +
+                   "\"\n[encryption]\nidentity_file = \"" + key + "\"\n");
+  EXPECT_TRUE(c.warnings.empty()) << c.warnings[0];
+  EXPECT_TRUE(c.inline_secrets.empty());
+}
+
+TEST_F(SecretFileTest, EverySecretFileKeyIsInspected) {
+  std::string pg = write("pgpass", "pw\n", 0644);
+  std::string token = write("token", "123:abc\n", 0604);
+  std::string key = write("age.key", "AGE-SECRET-KEY-1\n", 0644);
+  std::string pass = write("age.pass", "passphrase\n", 0644);
+  Config c = parse("[postgres]\npassword_file = \"" + pg + "\"\n[telegram]\ntoken_file = \"" + token +
+                   "\"\n[encryption]\nidentity_file = \"" + key + "\"\n");
+  EXPECT_EQ(c.warnings.size(), 3u);
+  EXPECT_TRUE(has(c.warnings, "postgres.password_file " + pg));
+  EXPECT_TRUE(has(c.warnings, "telegram.token_file " + token + " is readable by every user (mode 0604)"));
+  EXPECT_TRUE(has(c.warnings, "encryption.identity_file " + key));
+  Config p = parse("[encryption]\npassphrase_file = \"" + pass + "\"\n");
+  EXPECT_TRUE(has(p.warnings, "encryption.passphrase_file " + pass));
+}
+
+TEST_F(SecretFileTest, SecretFileLinkedIntoAWorldWritableFolderIsRefused) {
+  std::string open_dir = dir_ + "/open";
+  ASSERT_EQ(::mkdir(open_dir.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(open_dir.c_str(), 0777), 0);
+  std::string target = open_dir + "/pgpass";
+  std::ofstream(target) << "pw\n";
+  ::chmod(target.c_str(), 0600);
+  std::string linked = dir_ + "/pgpass-link";
+  ASSERT_EQ(::symlink(target.c_str(), linked.c_str()), 0);
+  std::string e = error_of("[postgres]\nuser = \"x\"\npassword_file = \"" + linked + "\"\n");
+  EXPECT_NE(e.find("bb.toml:3: postgres.password_file: " + linked + " is a symbolic link to " +
+                   std::filesystem::canonical(target).string()), std::string::npos) << e;
+  EXPECT_NE(e.find("every user may write " + std::filesystem::canonical(open_dir).string() + " (mode 0777)"),
+            std::string::npos) << e;
+  EXPECT_NE(e.find("replace the link by the file itself"), std::string::npos) << e;
+  // The same for an age identity, and for a link to a world-writable file.
+  std::string writable = write("age.key", "AGE-SECRET-KEY-1\n", 0666);
+  std::string key_link = dir_ + "/age-link";
+  ASSERT_EQ(::symlink(writable.c_str(), key_link.c_str()), 0);
+  e = error_of("[encryption]\nidentity_file = \"" + key_link + "\"\n");
+  EXPECT_NE(e.find("bb.toml:2: encryption.identity_file: " + key_link), std::string::npos) << e;
+}
+
+TEST_F(SecretFileTest, SecretFileLinkedToAPrivatePlaceIsFine) {
+  std::string target = write("pgpass", "pw\n", 0640);
+  std::string linked = dir_ + "/pgpass-link";
+  ASSERT_EQ(::symlink(target.c_str(), linked.c_str()), 0);
+  Config c = parse("[postgres]\npassword_file = \"" + linked + "\"\n");
+  EXPECT_EQ(c.postgres.password.value, "pw");
+  EXPECT_TRUE(c.warnings.empty());
+}
+
+TEST_F(SecretFileTest, WorldReadableConfigFileWithInlineSecretsIsAWarning) {
+  std::string path = write("bb.toml", "[postgres]\npassword = \"pw\"\n[telegram]\ntoken = \"123:abc\"\n", 0644);
+  Config c = load_config(path, fake_env);
+  EXPECT_EQ(c.inline_secrets, (std::vector<std::string>{"postgres.password", "telegram.token"}));
+  ASSERT_EQ(c.warnings.size(), 1u);
+  const std::string& w = c.warnings[0];
+  EXPECT_NE(w.find("config file " + path + " holds secrets (postgres.password, telegram.token) and is readable by "
+                   "every user (mode 0644)"), std::string::npos) << w;
+  EXPECT_NE(w.find("chmod 640 " + path), std::string::npos) << w;
+  EXPECT_EQ(w.find("123:abc"), std::string::npos) << w;
+}
+
+TEST_F(SecretFileTest, ConfigFileWithoutSecretsOrNotWorldReadableGivesNoWarning) {
+  // Secrets from *_file and the environment: the config itself may be 0644.
+  std::string pg = write("pgpass", "pw\n", 0600);
+  g_env["BACKUPBUDDY_TELEGRAM_TOKEN"] = "123:abc";
+  std::string open_cfg = write("open.toml", "[postgres]\npassword_file = \"" + pg + "\"\n[telegram]\nadmins = [1]\n", 0644);
+  Config c = load_config(open_cfg, fake_env);
+  EXPECT_TRUE(c.warnings.empty()) << c.warnings[0];
+  // Secrets inline, group-readable as the Debian package installs it (root:postgres 0640).
+  std::string group_cfg = write("group.toml", "[postgres]\npassword = \"pw\"\n", 0640);
+  EXPECT_TRUE(load_config(group_cfg, fake_env).warnings.empty());
+}
+
+TEST_F(SecretFileTest, ConfigFileLinkedIntoAWorldWritableFolderIsRefused) {
+  std::string open_dir = dir_ + "/open";
+  ASSERT_EQ(::mkdir(open_dir.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(open_dir.c_str(), 0777), 0);
+  std::string target = open_dir + "/bb.toml";
+  std::ofstream(target) << "[postgres]\npassword = \"pw\"\n";
+  std::string linked = dir_ + "/bb.toml";
+  ASSERT_EQ(::symlink(target.c_str(), linked.c_str()), 0);
+  try {
+    load_config(linked, fake_env);
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.exit_code(), 2);
+    EXPECT_NE(std::string(e.what()).find("config file " + linked + " is a symbolic link"), std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
