@@ -1,8 +1,6 @@
 // Key naming: encoding of database names and backup ids.
 #include "catalog/keys.h"
 
-#include <date/date.h>
-
 #include <cstdio>
 
 namespace bb {
@@ -28,14 +26,6 @@ bool all_digits(const std::string& s, std::size_t from, std::size_t count) {
 
 int num(const std::string& s, std::size_t from, std::size_t count) { return std::stoi(s.substr(from, count)); }
 
-std::optional<TimePoint> make_time(int y, int mo, int d, int h, int mi, int s) {
-  using namespace date;
-  year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  // Years outside 1970..2200 are no backup's and would overflow the nanosecond clock.
-  if (y < 1970 || y > 2200 || !ymd.ok() || h > 23 || mi > 59 || s > 59) return std::nullopt;
-  return sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) + std::chrono::seconds(s);
-}
-
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -55,7 +45,7 @@ std::optional<ParsedKey> parse_legacy(const std::string& key) {
     return std::nullopt;
   // Noon UTC: the written date stays the same calendar day in every zone from UTC-12 to
   // UTC+11, so lists and --at show the day the old tool wrote.
-  auto time = make_time(num(date, 0, 4), num(date, 5, 2), num(date, 8, 2), 12, 0, 0);
+  auto time = utc_time(num(date, 0, 4), num(date, 5, 2), num(date, 8, 2), 12, 0, 0);
   if (!time) return std::nullopt;
   std::string db = rest.substr(0, rest.size() - 11);
   if (db.empty() || db.find('/') != std::string::npos) return std::nullopt;
@@ -106,15 +96,9 @@ std::optional<std::string> decode_db_name(const std::string& segment) {
   return out;
 }
 
-std::string format_backup_id(TimePoint time) {
-  return date::format("%Y%m%dT%H%M%SZ", date::floor<std::chrono::seconds>(time));
-}
+std::string format_backup_id(TimePoint time) { return format_compact_utc(time); }
 
-std::optional<TimePoint> parse_backup_id(const std::string& id) {
-  if (id.size() != 16 || id[8] != 'T' || id[15] != 'Z' || !all_digits(id, 0, 8) || !all_digits(id, 9, 6))
-    return std::nullopt;
-  return make_time(num(id, 0, 4), num(id, 4, 2), num(id, 6, 2), num(id, 9, 2), num(id, 11, 2), num(id, 13, 2));
-}
+std::optional<TimePoint> parse_backup_id(const std::string& id) { return parse_compact_utc(id); }
 
 std::string data_suffix(bool encrypted) { return encrypted ? ".dump.zst.age" : ".dump.zst"; }
 
@@ -141,10 +125,6 @@ std::optional<ParsedKey> parse_key(const std::string& key) {
   else if (rest == ".dump.zst.age") p.encrypted = true;
   else return std::nullopt;
   return p;
-}
-
-std::string format_iso_utc(TimePoint time) {
-  return date::format("%Y-%m-%dT%H:%M:%SZ", date::floor<std::chrono::seconds>(time));
 }
 
 }  // namespace bb

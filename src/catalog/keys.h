@@ -2,13 +2,12 @@
 // backup times become object keys, and back. Pure functions, no I/O.
 #pragma once
 
-#include <chrono>
 #include <optional>
 #include <string>
 
-namespace bb {
+#include "util/time.h"
 
-using TimePoint = std::chrono::system_clock::time_point;
+namespace bb {
 
 // Percent-encodes every byte outside [A-Za-z0-9._~-] (uppercase hex), so any database
 // name (spaces, quotes, '/', Cyrillic) becomes one safe key segment.
@@ -16,7 +15,7 @@ std::string encode_db_name(const std::string& name);
 // Reverses encode_db_name; nullopt for text that encode_db_name could not have produced.
 std::optional<std::string> decode_db_name(const std::string& segment);
 
-// Backup id: the start time in UTC as YYYYMMDDTHHMMSSZ.
+// Backup id: the start time in UTC as YYYYMMDDTHHMMSSZ (util/time.h's compact form).
 std::string format_backup_id(TimePoint time);
 std::optional<TimePoint> parse_backup_id(const std::string& id);
 
@@ -41,8 +40,5 @@ struct ParsedKey {
 // Parses a key (relative to the prefix) of the new layout, or of the old Python tool
 // (`<db>-YYYY_MM_DD-DAILY.dump`); nullopt for anything else (never deleted).
 std::optional<ParsedKey> parse_key(const std::string& key);
-
-// ISO 8601 UTC with seconds, e.g. 2026-11-24T04:00:00Z.
-std::string format_iso_utc(TimePoint time);
 
 }  // namespace bb

@@ -11,9 +11,9 @@
 #include "bot/telegram.h"
 #include "pg/session.h"
 #include "pg/tools.h"
+#include "state/state.h"
 #include "storage/storage.h"
 #include "util/error.h"
-#include "util/lockfile.h"
 #include "util/log.h"
 #include "util/format.h"
 

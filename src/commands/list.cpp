@@ -13,7 +13,6 @@
 #include "commands/common.h"
 #include "state/state.h"
 #include "storage/storage.h"
-#include "util/lockfile.h"
 #include "util/error.h"
 #include "util/format.h"
 #include "util/log.h"

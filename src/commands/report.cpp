@@ -6,7 +6,6 @@
 
 #include "bot/telegram.h"
 #include "state/state.h"
-#include "util/lockfile.h"
 #include "util/format.h"
 #include "util/log.h"
 #include "util/timezone.h"

@@ -16,7 +16,6 @@
 #include "state/state.h"
 #include "util/error.h"
 #include "util/format.h"
-#include "util/lockfile.h"
 #include "util/log.h"
 #include "util/signals.h"
 #include "util/timezone.h"

@@ -7,7 +7,6 @@
 #include "state/state.h"
 #include "util/error.h"
 #include "util/format.h"
-#include "util/lockfile.h"
 #include "util/timezone.h"
 
 namespace bb {

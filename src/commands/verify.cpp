@@ -16,7 +16,6 @@
 #include "pg/tools.h"
 #include "state/state.h"
 #include "storage/storage.h"
-#include "util/lockfile.h"
 #include "util/error.h"
 #include "util/format.h"
 #include "util/log.h"

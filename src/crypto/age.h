@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "storage/storage.h"  // ByteSink
+#include "stream/sink.h"
 
 namespace bb {
 

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -73,6 +75,27 @@ class FileLock {
 };
 
 }  // namespace
+
+std::string state_directory(const std::string& configured) {
+  std::string dir = configured;
+  if (dir.empty()) {
+    if (geteuid() == 0) {
+      dir = "/var/lib/backupbuddy";
+    } else if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) {
+      dir = std::string(xdg) + "/backupbuddy";
+    } else if (const char* home = std::getenv("HOME"); home && *home) {
+      dir = std::string(home) + "/.local/state/backupbuddy";
+    } else {
+      dir = "/tmp/backupbuddy-" + std::to_string(geteuid());
+    }
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    throw ConfigError("cannot create state directory " + dir + ": " + ec.message() +
+                      " — set [backup] state_dir to a writable folder");
+  return dir;
+}
 
 StateStore::StateStore(std::string state_dir) : path_(std::move(state_dir) + "/state.json") {}
 

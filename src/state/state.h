@@ -28,6 +28,10 @@ struct DatabaseState {
   std::string verify_error;
 };
 
+// The state directory: [backup] state_dir, else /var/lib/backupbuddy as root, else
+// $XDG_STATE_HOME/backupbuddy or ~/.local/state/backupbuddy. Created if missing.
+std::string state_directory(const std::string& configured);
+
 class StateStore {
  public:
   explicit StateStore(std::string state_dir);

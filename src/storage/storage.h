@@ -5,12 +5,13 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "stream/sink.h"
 
 namespace bb {
 
@@ -46,9 +47,6 @@ class ObjectWriter {
   // Bytes written so far.
   virtual std::uint64_t bytes_written() const = 0;
 };
-
-// Receives a streamed object's bytes in order.
-using ByteSink = std::function<void(const char* data, std::size_t size)>;
 
 // Where backups are stored.
 class Storage {

@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "storage/storage.h"  // ByteSink
+#include "stream/sink.h"
 
 namespace bb {
 

@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <filesystem>
 
 #include "util/error.h"
 
@@ -53,27 +52,6 @@ LockFile::~LockFile() {
     }
     ::close(fd_);  // releases the flock
   }
-}
-
-std::string state_directory(const std::string& configured) {
-  std::string dir = configured;
-  if (dir.empty()) {
-    if (geteuid() == 0) {
-      dir = "/var/lib/backupbuddy";
-    } else if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) {
-      dir = std::string(xdg) + "/backupbuddy";
-    } else if (const char* home = std::getenv("HOME"); home && *home) {
-      dir = std::string(home) + "/.local/state/backupbuddy";
-    } else {
-      dir = "/tmp/backupbuddy-" + std::to_string(geteuid());
-    }
-  }
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec)
-    throw ConfigError("cannot create state directory " + dir + ": " + ec.message() +
-                      " — set [backup] state_dir to a writable folder");
-  return dir;
 }
 
 }  // namespace bb

@@ -20,8 +20,4 @@ class LockFile {
   int fd_ = -1;
 };
 
-// The state directory: [backup] state_dir, else /var/lib/backupbuddy as root, else
-// $XDG_STATE_HOME/backupbuddy or ~/.local/state/backupbuddy. Created if missing.
-std::string state_directory(const std::string& configured);
-
 }  // namespace bb

@@ -5,7 +5,6 @@
 
 #include <regex>
 
-#include "catalog/keys.h"
 #include "util/error.h"
 #include "util/format.h"
 
@@ -24,7 +23,7 @@ const date::time_zone* resolve_zone(const std::string& name) {
 
 TimePoint parse_user_time(const std::string& text, const date::time_zone* zone) {
   if (text.size() > 40) throw ConfigError("--at: \"" + text.substr(0, 40) + "…\" is not a time I understand");
-  if (auto id = parse_backup_id(text)) return *id;
+  if (auto id = parse_compact_utc(text)) return *id;  // a backup id
   std::smatch m;
   static const std::regex iso(R"((\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?\s*(Z|[+-]\d{2}:?\d{2})?)");
   static const std::regex ru(R"((\d{2})\.(\d{2})\.(\d{4})(?:\s+(\d{2}):(\d{2})(?::(\d{2}))?)?)");

@@ -1,16 +1,15 @@
 // Time zones (date/tz.h over the system tzdata) and the times users type.
 #pragma once
 
-#include <chrono>
 #include <string>
+
+#include "util/time.h"
 
 namespace date {
 class time_zone;
 }
 
 namespace bb {
-
-using TimePoint = std::chrono::system_clock::time_point;
 
 // The zone of [backup] timezone, or the machine's zone when name is empty (UTC when the
 // machine has none). Throws ConfigError for an unknown IANA name.

@@ -1,0 +1,45 @@
+// TimePoint's UTC text forms: the compact form backup ids are written in, and ISO 8601.
+#include "util/time.h"
+
+#include <gtest/gtest.h>
+
+namespace bb {
+namespace {
+
+TEST(Time, CompactRoundTrip) {
+  auto t = parse_compact_utc("20260903T040000Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(format_compact_utc(*t), "20260903T040000Z");
+  EXPECT_EQ(format_iso_utc(*t), "2026-09-03T04:00:00Z");
+  EXPECT_EQ(*t, *utc_time(2026, 9, 3, 4, 0, 0));
+}
+
+TEST(Time, CompactRejectsOtherText) {
+  EXPECT_FALSE(parse_compact_utc("20260231T040000Z"));   // 31 February
+  EXPECT_FALSE(parse_compact_utc("20260903T240000Z"));   // hour 24
+  EXPECT_FALSE(parse_compact_utc("20260903T040060Z"));   // second 60
+  EXPECT_FALSE(parse_compact_utc("20260903T040000"));    // no Z
+  EXPECT_FALSE(parse_compact_utc("2026-09-03T04:00:00Z"));
+  EXPECT_FALSE(parse_compact_utc("20260903T04000+Z"));
+  EXPECT_FALSE(parse_compact_utc("99991231T235959Z"));   // beyond the clock
+  EXPECT_FALSE(parse_compact_utc(""));
+}
+
+TEST(Time, UtcTimeBounds) {
+  EXPECT_TRUE(utc_time(1970, 1, 1, 0, 0, 0));
+  EXPECT_TRUE(utc_time(2200, 12, 31, 23, 59, 59));
+  EXPECT_FALSE(utc_time(1969, 12, 31, 23, 59, 59));
+  EXPECT_FALSE(utc_time(2201, 1, 1, 0, 0, 0));
+  EXPECT_FALSE(utc_time(2024, 2, 30, 0, 0, 0));
+  EXPECT_FALSE(utc_time(2024, 1, 1, -1, 0, 0));
+  EXPECT_TRUE(utc_time(2024, 2, 29, 12, 0, 0));  // leap day
+}
+
+TEST(Time, IsoDropsFractions) {
+  auto t = *utc_time(2026, 11, 24, 4, 0, 0) + std::chrono::milliseconds(999);
+  EXPECT_EQ(format_iso_utc(t), "2026-11-24T04:00:00Z");
+  EXPECT_EQ(format_compact_utc(t), "20261124T040000Z");
+}
+
+}  // namespace
+}  // namespace bb
