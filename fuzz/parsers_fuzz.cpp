@@ -28,7 +28,7 @@
 #include <pugixml.hpp>
 
 #include "bot/conversation.h"
-#include "bot/telegram.h"
+#include "notify/telegram_api.h"
 #include "catalog/keys.h"
 #include "catalog/manifest.h"
 #include "config/config.h"

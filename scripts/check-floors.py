@@ -32,11 +32,11 @@ FLOORS = {
     "pg": 6,
     "ops": 7,
     "notify": 8,
-    "cli": 9, "bot": 9, "web": 9, "serve": 9,
-    "commands": 9,  # today's name of the front end cli/, until it is renamed
+    "cli": 9, "bot": 9, "web": 9,
+    "serve": 10,  # the long-running host: the scheduler, hosting the bot (and the web console)
 }
 # Front ends share the top floor but never include each other.
-FRONT_ENDS = {"cli", "commands", "bot", "web", "serve"}
+FRONT_ENDS = {"cli", "bot", "web"}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]')
 

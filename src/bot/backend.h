@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "commands/backup.h"
-#include "commands/restore.h"
+#include "ops/backup.h"
+#include "ops/restore.h"
 #include "state/state.h"
 #include "util/progress.h"
 #include "util/timezone.h"

@@ -7,9 +7,9 @@
 #include <thread>
 
 #include "catalog/inventory.h"
-#include "commands/archives.h"
-#include "commands/common.h"
-#include "commands/report.h"
+#include "ops/archives.h"
+#include "ops/backups.h"
+#include "notify/notifier.h"
 #include "pg/session.h"
 #include "pg/tools.h"
 #include "state/state.h"
@@ -98,7 +98,7 @@ BackupResult CoreBackend::backup(const std::string& db, const ProgressCallback& 
   BackupResult r = backup_database(ctx, db, progress);
   // The same follow-up as every other run: verification, state file, retention, report.
   after_backup(config_, *storage, r, true);
-  send_run_report(config_, {r});
+  Notifiers(config_).run_finished({r});
   if (r.ok)
     log::info("telegram: backed up " + quote_name(db) + " as " + r.id + " (" + human_bytes(r.stored_bytes) + " stored)");
   else

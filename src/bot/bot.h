@@ -11,7 +11,7 @@
 
 #include "bot/backend.h"
 #include "bot/conversation.h"
-#include "bot/telegram.h"
+#include "notify/telegram_api.h"
 #include "config/config.h"
 
 namespace bb::bot {

@@ -16,29 +16,21 @@
 
 #include "bot/backend.h"
 #include "bot/messages.h"
+#include "notify/telegram_api.h"
 
 namespace bb::bot {
 
-// One update from Telegram, reduced to what the conversation needs.
-struct Incoming {
-  enum class Kind { kText, kCallback, kOther };
-  Kind kind = Kind::kOther;
-  std::int64_t user_id = 0;
-  std::string username;  // "@name" or first name, for the log; may be empty
-  std::int64_t chat_id = 0;
-  std::optional<std::int64_t> message_id;  // callback: the message the button is on (may be missing)
-  std::string text;         // kText
-  std::string callback_id;  // kCallback
-  std::string data;         // kCallback: the button's callback_data
-};
-
-// One inline keyboard button.
-struct Button {
-  std::string text;
-  std::string data;  // at most 64 bytes (Telegram's limit); always a short token here
-};
-// Rows of inline buttons.
-using Keyboard = std::vector<std::vector<Button>>;
+// The Telegram data the conversation works with (notify/telegram_api.h).
+using telegram::Button;
+using telegram::Incoming;
+using telegram::Keyboard;
+using telegram::BotIdentity;
+using telegram::TelegramApi;
+using telegram::TelegramError;
+using telegram::RawUpdate;
+using telegram::fit_message;
+using telegram::inline_keyboard_json;
+using telegram::parse_update;
 
 // A restore or backup run, executed one at a time by the bot's worker.
 struct Job {

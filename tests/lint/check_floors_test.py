@@ -17,12 +17,12 @@ class CheckFloorsTest(unittest.TestCase):
         self.root = self.tmp.name
         self.allowlist = os.path.join(self.root, "allow.txt")
         self.write("allow.txt", "")
-        self.write("src/main.cpp", '#include "commands/backup.h"\n#include "bot/bot.h"\n')
+        self.write("src/main.cpp", '#include "ops/backup.h"\n#include "bot/bot.h"\n')
         self.write("src/util/log.h", "#include <string>\n")
         self.write("src/stream/zstd.h", '#include "stream/sink.h"\n#include "util/log.h"\n')
         self.write("src/crypto/age.h", '#include "stream/sink.h"\n#include <openssl/evp.h>\n')
         self.write("src/storage/s3/client.cpp", '#include "storage/storage.h"\n#include "config/config.h"\n')
-        self.write("src/commands/backup.cpp", '#include "catalog/keys.h"\n#include "storage/storage.h"\n')
+        self.write("src/cli/backup.cpp", '#include "catalog/keys.h"\n#include "storage/storage.h"\n')
         self.write("src/bot/bot.cpp", '#include "pg/session.h"\n')
 
     def tearDown(self):
@@ -58,10 +58,10 @@ class CheckFloorsTest(unittest.TestCase):
         self.assertIn("src/util/time.cpp:1: util (floor 1) includes catalog (floor 5)", out)
 
     def test_front_ends_never_include_each_other(self):
-        self.write("src/commands/report.cpp", '#include "bot/telegram.h"\n')
+        self.write("src/cli/report.cpp", '#include "bot/telegram.h"\n')
         code, out = self.check()
         self.assertEqual(code, 1, out)
-        self.assertIn("src/commands/report.cpp:1: commands (floor 9) includes bot (floor 9): "
+        self.assertIn("src/cli/report.cpp:1: cli (floor 9) includes bot (floor 9): "
                       "front ends never include each other", out)
 
     def test_circle_on_one_floor_fails(self):
@@ -84,26 +84,26 @@ class CheckFloorsTest(unittest.TestCase):
         self.assertIn("src/util/log.cpp:1: includes \"utils/log.h\": utils/ has no floor", out)
 
     def test_allowlisted_violation_passes_and_stale_entry_fails(self):
-        self.write("src/commands/report.cpp", '#include "bot/telegram.h"\n#include "bot/messages.h"\n')
-        self.write("allow.txt", "# comment\nsrc/commands/report.cpp: commands -> bot\n")
+        self.write("src/cli/report.cpp", '#include "bot/telegram.h"\n#include "bot/messages.h"\n')
+        self.write("allow.txt", "# comment\nsrc/cli/report.cpp: cli -> bot\n")
         code, out = self.check()
         self.assertEqual(code, 0, out)
-        self.write("src/commands/report.cpp", '#include "catalog/keys.h"\n')
+        self.write("src/cli/report.cpp", '#include "catalog/keys.h"\n')
         code, out = self.check()
         self.assertEqual(code, 1, out)
-        self.assertIn("allow.txt:2: \"src/commands/report.cpp: commands -> bot\" no longer occurs", out)
+        self.assertIn("allow.txt:2: \"src/cli/report.cpp: cli -> bot\" no longer occurs", out)
 
     def test_allowlist_covers_only_its_file(self):
-        self.write("src/commands/report.cpp", '#include "bot/telegram.h"\n')
-        self.write("src/commands/check.cpp", '#include "bot/telegram.h"\n')
-        self.write("allow.txt", "src/commands/report.cpp: commands -> bot\n")
+        self.write("src/cli/report.cpp", '#include "bot/telegram.h"\n')
+        self.write("src/cli/check.cpp", '#include "bot/telegram.h"\n')
+        self.write("allow.txt", "src/cli/report.cpp: cli -> bot\n")
         code, out = self.check()
         self.assertEqual(code, 1, out)
-        self.assertIn("src/commands/check.cpp:1: commands (floor 9) includes bot (floor 9)", out)
-        self.assertNotIn("src/commands/report.cpp:1", out)
+        self.assertIn("src/cli/check.cpp:1: cli (floor 9) includes bot (floor 9)", out)
+        self.assertNotIn("src/cli/report.cpp:1", out)
 
     def test_malformed_allowlist_is_a_usage_error(self):
-        self.write("allow.txt", "src/commands/report.cpp commands bot\n")
+        self.write("allow.txt", "src/cli/report.cpp commands bot\n")
         code, out = self.check()
         self.assertEqual(code, 2, out)
         self.assertIn("is not \"src/file: folder -> folder\"", out)

@@ -8,7 +8,7 @@
 #include <set>
 
 #include "bot/messages.h"
-#include "bot/telegram.h"
+#include "notify/telegram_api.h"
 #include "catalog/keys.h"
 #include "util/error.h"
 #include "util/timezone.h"

@@ -1,7 +1,7 @@
 // Prune's safety rules, on a fake in-memory storage (see memory_storage.h): only our
 // layout is deleted, data before manifest, orphans and unfinished uploads only when
 // older than 24 h, the newest backup always kept, dry runs delete nothing.
-#include "commands/prune.h"
+#include "ops/prune.h"
 
 #include <gtest/gtest.h>
 

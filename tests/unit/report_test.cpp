@@ -1,6 +1,6 @@
 // Tests for the run, alert and drill reports: failures first, every database named with
 // its reason or sizes, warnings under their database, one table per language.
-#include "commands/report.h"
+#include "notify/report.h"
 
 #include <gtest/gtest.h>
 
@@ -27,7 +27,7 @@ BackupResult failed(const std::string& db, const std::string& why) {
 
 TEST(RunReport, AllFineInEnglish) {
   std::vector<BackupResult> results{ok("buh", 2048, 10240, 3.25), ok("zup", 1536, 4096, 72.4)};
-  EXPECT_EQ(format_run_report(results, "en", nullptr),
+  EXPECT_EQ(format_run_report(results, "en"),
             "BackupBuddy: all 2 database(s) backed up.\n"
             "✅ buh: 2.0 KiB stored (10 KiB dump), 3.2 s\n"
             "✅ zup: 1.5 KiB stored (4.0 KiB dump), 1 min 12 s");
@@ -38,7 +38,7 @@ TEST(RunReport, FailuresComeFirstWithTheirReasonAndWarningsFollowTheirDatabase) 
   shrunk.warnings = {"\"crm\": dump is 2.0 KiB, the previous one was 90.0 MiB"};
   std::vector<BackupResult> results{ok("buh", 2048, 10240, 3.25), shrunk,
                                     failed("zup", "database \"zup\" does not exist")};
-  EXPECT_EQ(format_run_report(results, "en", nullptr),
+  EXPECT_EQ(format_run_report(results, "en"),
             "BackupBuddy: 1 of 3 database(s) FAILED — the other backups are fine.\n"
             "❌ zup: not backed up — database \"zup\" does not exist\n"
             "✅ buh: 2.0 KiB stored (10 KiB dump), 3.2 s\n"
@@ -48,15 +48,15 @@ TEST(RunReport, FailuresComeFirstWithTheirReasonAndWarningsFollowTheirDatabase) 
 
 TEST(RunReport, RussianIsTheDefaultLanguage) {
   std::vector<BackupResult> results{failed("buh", "нет места")};
-  const std::string text = format_run_report(results, "ru", nullptr);
+  const std::string text = format_run_report(results, "ru");
   EXPECT_EQ(text, "BackupBuddy: не сохранено баз: 1 из 1 — остальные копии в порядке.\n❌ buh: копия не создана — нет места");
-  EXPECT_EQ(format_run_report(results, "xx", nullptr), text);  // unknown: Russian, as the bot
+  EXPECT_EQ(format_run_report(results, "xx"), text);  // unknown: Russian, as the bot
 }
 
 TEST(RunReport, PlaceholderTextInAValueIsNotFilledAgain) {
   // A database literally named "{why}" must not pull the reason into its name.
   std::vector<BackupResult> results{failed("{why}", "boom")};
-  EXPECT_EQ(format_run_report(results, "en", nullptr),
+  EXPECT_EQ(format_run_report(results, "en"),
             "BackupBuddy: 1 of 1 database(s) FAILED — the other backups are fine.\n❌ {why}: not backed up — boom");
 }
 

@@ -1,6 +1,6 @@
 // Tests for serve's pure planning: which databases share a schedule, and which missed runs
 // are caught up at start (or on SIGUSR1) — in the configured time zone, across DST.
-#include "commands/serve.h"
+#include "serve/serve.h"
 
 #include <date/tz.h>
 #include <gtest/gtest.h>

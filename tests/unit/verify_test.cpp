@@ -1,6 +1,6 @@
 // The COPY row counter that reads pg_restore's SQL output (at backup time and in verify):
 // quoted identifiers, the end-of-data marker, any chunking, truncation.
-#include "commands/verify.h"
+#include "ops/verify.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,15 @@
+// `backupbuddy check`: the command line of ops/check.h (options in, text or --json out).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "ops/check.h"
+
+namespace bb {
+
+int cmd_check(const Config& config, bool json);
+
+}  // namespace bb

@@ -1,0 +1,51 @@
+// `backupbuddy restore`.
+#include "cli/restore.h"
+
+#include <sys/statvfs.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include "catalog/inventory.h"
+#include "catalog/manifest.h"
+#include "ops/reader.h"
+#include "ops/backups.h"
+#include "pg/scratch_database.h"
+#include "pg/session.h"
+#include "pg/tools.h"
+#include "storage/storage.h"
+#include "stream/sha256.h"
+#include "stream/zstd.h"
+#include "util/error.h"
+#include "util/format.h"
+#include "util/log.h"
+#include "util/process.h"
+#include "util/signals.h"
+#include "util/timezone.h"
+
+namespace bb {
+
+int cmd_restore(const Config& config, const RestoreOptions& options) {
+  std::unique_ptr<Storage> storage = make_storage(config.storage);
+  RestoreResult r = restore_backup(config, *storage, options.request);
+  const auto* zone = resolve_zone(config.backup.timezone);
+  if (options.json) {
+    nlohmann::ordered_json j{{"database", r.database},    {"source", r.source},
+                             {"backup", r.backup_id},     {"backup_time", format_iso_utc(r.backup_time)},
+                             {"legacy", r.legacy},        {"bytes", r.bytes},
+                             {"seconds", r.seconds},      {"skipped_untrusted", r.skipped_untrusted}};
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+  } else {
+    log::info("done: " + quote_name(r.database) + " holds " + quote_name(r.source) + " as of " + format_local(r.backup_time, zone) +
+              " (backup " + r.backup_id + ", " + human_bytes(r.bytes) + " read, " + human_seconds(r.seconds) + ")" +
+              (r.replaced.empty() ? "" : "; the previous archive was replaced") +
+              (r.skipped_untrusted.empty() ? ""
+                                           : "; " + std::to_string(r.skipped_untrusted.size()) +
+                                                 " newer backup(s) that cannot be trusted were passed over"));
+    std::cout << r.database << std::endl;
+  }
+  return kExitOk;
+}
+
+}  // namespace bb

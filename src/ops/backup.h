@@ -1,0 +1,64 @@
+// `backupbuddy backup`: dump each database with pg_dump and stream it through zstd and
+// SHA-256 into storage; the manifest is written last. One database failing never stops
+// the others.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "pg/tools.h"
+#include "util/progress.h"
+
+namespace bb {
+
+class Storage;
+class PgSession;
+
+// What happened to one database in a run.
+struct BackupResult {
+  std::string database;
+  bool ok = false;
+  std::string id;  // backup id when ok
+  std::string data_key;
+  bool encrypted = false;
+  bool verified = false;  // verify_after_backup passed
+  std::uint64_t dump_bytes = 0;
+  std::uint64_t stored_bytes = 0;
+  double seconds = 0;
+  std::string error;  // plain-language reason when not ok
+  bool database_missing = false;  // not ok because the database does not exist on the server
+  std::vector<std::string> warnings;
+};
+
+// Shared pieces of one run.
+struct BackupContext {
+  const Config& config;
+  Storage& storage;
+  PgSession& session;  // on the maintenance database
+  const PgTools& tools;
+};
+
+// Backs up one database; never throws for a failure of that database (it is in the result).
+BackupResult backup_database(BackupContext& ctx, const std::string& database, const ProgressCallback& progress = {});
+
+// What follows each database's backup in every kind of run (CLI, scheduler, bot):
+// verify_after_backup (a failed verification turns the result into a failure), the
+// state file, then retention when `prune` and the backup (still) counts as good.
+void after_backup(const Config& config, Storage& storage, BackupResult& result, bool prune);
+
+// Which databases a run covers: the named ones; or with all=true (or [backup]
+// all_databases) every non-template database minus [backup] exclude; else [[databases]].
+std::vector<std::string> databases_to_back_up(const Config& config, PgSession& session,
+                                              const std::vector<std::string>& named, bool all);
+
+// One backup run: takes the machine lock (LockHeldError when another run holds it),
+// backs up the databases (named; all; or [[databases]]), `[backup] parallel` at once,
+// each followed by after_backup(). `command` names the holder in the lock file.
+// on_result (optional) sees each database's result as soon as it is final.
+std::vector<BackupResult> run_backups(const Config& config, const std::vector<std::string>& named, bool all,
+                                      bool prune, const std::string& command,
+                                      const std::function<void(const BackupResult&)>& on_result = {});
+
+}  // namespace bb

@@ -1,0 +1,50 @@
+// `list`: what is stored, as data — per database (count, newest trusted backup, size, last
+// verification), or one database's backups with their manifests, trust and the retention
+// rules that keep each (the plan prune would follow). Front ends render it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/inventory.h"
+#include "catalog/manifest.h"
+#include "config/config.h"
+#include "state/state.h"
+
+namespace bb {
+
+class Storage;
+
+// One database in the overview.
+struct DatabaseSummary {
+  std::string name;
+  std::size_t count = 0;
+  BackupEntry newest;               // the newest backup not dated in the future (else the newest)
+  std::size_t future_dated = 0;     // backups dated in the future (not trusted)
+  std::uint64_t stored_bytes = 0;   // all its backups
+  std::optional<DatabaseState> state;  // its last run and verification, if recorded
+};
+
+// Every database with backups. The overview reads no manifest: only a date in the future
+// marks a backup untrusted here (list_database checks every manifest).
+struct StoreOverview {
+  std::vector<DatabaseSummary> databases;  // by name
+  std::size_t orphan_objects = 0;          // data objects without manifest (unfinished runs)
+  std::size_t unrecognized_objects = 0;    // keys of no known layout
+};
+StoreOverview list_overview(const Config& config, Storage& storage);
+
+// One backup of a database, newest first.
+struct BackupListing {
+  BackupEntry entry;                   // distrust says why it is not trusted
+  std::optional<Manifest> manifest;    // trusted new-layout backups only
+  std::vector<std::string> kept_by;    // retention reasons; empty: the next prune deletes it
+};
+// One database's backups, every manifest read and checked.
+std::vector<BackupListing> list_database(const Config& config, Storage& storage, const std::string& database);
+
+}  // namespace bb

@@ -1,0 +1,285 @@
+// `backupbuddy serve`.
+#include "serve/serve.h"
+
+#include <map>
+#include <set>
+#include <thread>
+
+#include "bot/bot.h"
+#include "catalog/trust.h"
+#include "ops/backup.h"
+#include "ops/backups.h"
+#include "notify/notifier.h"
+#include "ops/verify.h"
+#include "storage/storage.h"
+#include "pg/session.h"
+#include "state/state.h"
+#include "util/error.h"
+#include "util/format.h"
+#include "util/log.h"
+#include "util/signals.h"
+#include "util/timezone.h"
+
+namespace bb {
+namespace {
+
+constexpr auto kTick = std::chrono::milliseconds(250);
+
+TimePoint parse_iso_or_epoch(const std::string& iso) {
+  if (iso.empty()) return TimePoint{};
+  try {
+    return parse_user_time(iso, resolve_zone("UTC"));
+  } catch (const std::exception&) {
+    return TimePoint{};
+  }
+}
+
+// The databases an entry covers right now (all_others asks the server).
+std::vector<std::string> resolve(const Config& config, const ScheduleEntry& entry) {
+  std::vector<std::string> out = entry.databases;
+  if (!entry.all_others) return out;
+  std::set<std::string> own_schedule;
+  for (const auto& db : config.databases)
+    if (db.schedule) own_schedule.insert(db.name);
+  PgSession session = PgSession::connect(config.postgres, config.postgres.maintenance_db);
+  std::set<std::string> listed(out.begin(), out.end());
+  for (const auto& db : databases_to_back_up(config, session, {}, true))
+    if (!own_schedule.count(db) && !listed.count(db)) out.push_back(db);
+  return out;
+}
+
+class Scheduler {
+ public:
+  Scheduler(const std::function<Config()>& reload, Config config) : reload_(reload), config_(std::move(config)) {
+    rebuild(std::chrono::system_clock::now());
+  }
+
+  int run() {
+    log::info("serve: scheduler started (" + describe_entries() + ")");
+    catch_up("missed while BackupBuddy was not running");
+    while (!cancel_requested()) {
+      if (take_reload_request()) reload_config();
+      if (take_run_now_request()) catch_up("asked for with SIGUSR1");
+      auto now = std::chrono::system_clock::now();
+      std::vector<std::string> due;
+      for (auto& [entry, next] : entries_) {
+        if (next > now) continue;
+        for (const auto& db : safe_resolve(entry)) due.push_back(db);
+        next = entry.schedule.next_after(now, zone_);
+      }
+      if (!due.empty()) run(due, "scheduled");
+      if (drill_ && drill_->second <= now) {
+        drill_->second = drill_->first.next_after(now, zone_);
+        run_drill();
+      }
+      std::this_thread::sleep_for(kTick);
+    }
+    log::info("serve: stopped");
+    return kExitOk;
+  }
+
+ private:
+  void rebuild(TimePoint now) {
+    zone_ = resolve_zone(config_.backup.timezone);
+    drill_.reset();
+    if (config_.verify.schedule) {
+      CronSchedule drill = CronSchedule::parse(*config_.verify.schedule);
+      TimePoint next = drill.next_after(now, zone_);
+      drill_.emplace(std::move(drill), next);
+    }
+    entries_.clear();
+    for (auto& e : schedule_entries(config_)) {
+      TimePoint next = e.schedule.next_after(now, zone_);
+      entries_.emplace_back(std::move(e), next);
+    }
+  }
+
+  std::string describe_entries() const {
+    std::string out;
+    for (const auto& [e, next] : entries_) {
+      if (!out.empty()) out += "; ";
+      out += "\"" + e.schedule.text() + "\": " +
+             (e.databases.empty() ? std::string() : std::to_string(e.databases.size()) + " database(s)") +
+             (e.all_others ? (e.databases.empty() ? "" : " + ") + std::string("all others") : "") + ", next " +
+             format_local(next, zone_);
+    }
+    return out.empty() ? "nothing to schedule: no databases configured" : out;
+  }
+
+  std::vector<std::string> safe_resolve(const ScheduleEntry& e) {
+    try {
+      return resolve(config_, e);
+    } catch (const std::exception& ex) {
+      log::error(std::string("serve: cannot list the databases to back up: ") + ex.what());
+      Notifiers(config_).alert(std::string("❌ BackupBuddy: ") + ex.what());
+      return e.databases;
+    }
+  }
+
+  void catch_up(const std::string& why) {
+    std::map<std::string, DatabaseState> state;
+    try {
+      state = StateStore(state_directory(config_.backup.state_dir)).load();
+    } catch (const std::exception& e) {
+      log::warn(std::string("serve: cannot read the state file: ") + e.what());
+    }
+    auto now = std::chrono::system_clock::now();
+    std::vector<std::string> due;
+    for (const auto& [entry, next] : entries_) {
+      auto dbs = due_for_catch_up(safe_resolve(entry), entry.schedule, now, zone_, config_.backup.catch_up,
+                                  [&](const std::string& db) {
+                                    auto it = state.find(db);
+                                    return it == state.end() ? std::string() : it->second.backup_at;
+                                  });
+      due.insert(due.end(), dbs.begin(), dbs.end());
+    }
+    if (!due.empty()) run(due, why);
+    // A restore drill that is due and has not run since its scheduled time.
+    if (drill_) {
+      auto fired = drill_->first.previous_at_or_before(now, zone_);
+      bool missed = false;
+      if (fired && now - *fired <= config_.backup.catch_up)
+        for (const auto& [entry, next] : entries_)
+          for (const auto& db : entry.databases) {
+            auto it = state.find(db);
+            if (it == state.end() || parse_iso_or_epoch(it->second.verified_at) < *fired) missed = true;
+          }
+      if (missed) run_drill();
+    }
+  }
+
+  void run(std::vector<std::string> dbs, const std::string& why) {
+    std::set<std::string> seen;
+    std::vector<std::string> unique;
+    for (auto& d : dbs)
+      if (seen.insert(d).second) unique.push_back(d);
+    log::info("serve: backing up " + std::to_string(unique.size()) + " database(s) (" + why + ")");
+    try {
+      auto results = run_backups(config_, unique, false, true, "serve", [&](const BackupResult& r) {
+        if (!r.ok) Notifiers(config_).backup_failed(r);
+      });
+      Notifiers(config_).run_finished(results);
+    } catch (const CancelledError&) {
+      throw;
+    } catch (const LockHeldError& e) {
+      log::warn(std::string("serve: skipped this run: ") + e.what());
+    } catch (const std::exception& e) {
+      log::error(std::string("serve: the backup run failed: ") + e.what());
+      Notifiers(config_).alert(std::string("❌ BackupBuddy: ") + log::mask_secrets(e.what()));
+    }
+  }
+
+  // Restore drill: verify --restore-test of each database's newest backup; the results go
+  // into the state file (list, status, /status) and to the admins.
+  void run_drill() {
+    log::info("serve: restore drill started");
+    try {
+      std::unique_ptr<Storage> storage = make_storage(config_.storage);
+      std::vector<std::string> dbs;
+      for (const auto& e : entries_)
+        for (const auto& db : safe_resolve(e.first)) dbs.push_back(db);
+      std::vector<VerifyResult> results;
+      for (const auto& db : dbs) {
+        auto backups = list_database_backups(config_, *storage, db);
+        assess_backups(*storage, backups, std::chrono::system_clock::now());
+        const BackupEntry* newest = newest_trusted(backups);
+        if (!newest) continue;
+        VerifyResult r = verify_backup(config_, *storage, *newest, true);
+        if (auto problem = record_verification(config_, db, r)) log::warn(*problem);
+        (r.ok ? log::info : log::error)("serve: restore drill of " + quote_name(db) + ": " +
+                                        (r.ok ? std::string("ok") : r.error));
+        results.push_back(std::move(r));
+      }
+      Notifiers(config_).drill_finished(results);
+    } catch (const CancelledError&) {
+      throw;
+    } catch (const std::exception& e) {
+      log::error(std::string("serve: the restore drill failed: ") + e.what());
+      Notifiers(config_).alert(std::string("❌ BackupBuddy: ") + log::mask_secrets(e.what()));
+    }
+  }
+
+  void reload_config() {
+    try {
+      Config fresh = reload_();
+      config_ = std::move(fresh);
+      rebuild(std::chrono::system_clock::now());
+      log::info("serve: configuration reloaded (" + describe_entries() + ")");
+      log_config_warnings(config_);
+    } catch (const std::exception& e) {
+      log::error(std::string("serve: the new configuration is invalid, keeping the old one: ") + e.what());
+      Notifiers(config_).alert(std::string("⚠️ BackupBuddy: the new configuration was not loaded (the old one stays "
+                                         "in force): ") + e.what());
+    }
+  }
+
+  std::function<Config()> reload_;
+  Config config_;
+  const date::time_zone* zone_ = nullptr;
+  std::vector<std::pair<ScheduleEntry, TimePoint>> entries_;
+  std::optional<std::pair<CronSchedule, TimePoint>> drill_;
+};
+
+}  // namespace
+
+std::vector<ScheduleEntry> schedule_entries(const Config& config) {
+  std::map<std::string, ScheduleEntry> by_text;
+  auto entry_for = [&](const std::string& text) -> ScheduleEntry& {
+    auto it = by_text.find(text);
+    if (it == by_text.end()) it = by_text.emplace(text, ScheduleEntry{CronSchedule::parse(text), {}, false}).first;
+    return it->second;
+  };
+  for (const auto& db : config.databases) entry_for(db.schedule.value_or(config.backup.schedule)).databases.push_back(db.name);
+  if (config.backup.all_databases) entry_for(config.backup.schedule).all_others = true;
+  std::vector<ScheduleEntry> out;
+  for (auto& [text, e] : by_text) out.push_back(std::move(e));
+  return out;
+}
+
+std::vector<std::string> due_for_catch_up(const std::vector<std::string>& databases, const CronSchedule& schedule,
+                                          TimePoint now, const date::time_zone* zone,
+                                          std::chrono::seconds catch_up,
+                                          const std::function<std::string(const std::string&)>& last_run) {
+  std::vector<std::string> due;
+  auto fired = schedule.previous_at_or_before(now, zone);
+  if (!fired || now - *fired > catch_up) return due;
+  for (const auto& db : databases)
+    if (parse_iso_or_epoch(last_run(db)) < *fired) due.push_back(db);
+  return due;
+}
+
+int cmd_serve(const std::function<Config()>& reload, Config initial) {
+  log_config_warnings(initial);
+  // The bot keeps the configuration it started with (SIGHUP reloads what the scheduler
+  // uses: databases, schedules, storage, retention); Telegram changes need a restart.
+  const Config bot_config = initial;
+  std::unique_ptr<bot::CoreBackend> backend;
+  std::unique_ptr<bot::Bot> telegram_bot;
+  std::thread bot_thread;
+  if (bot_config.telegram.enabled()) {
+    backend = std::make_unique<bot::CoreBackend>(bot_config);
+    telegram_bot = std::make_unique<bot::Bot>(bot_config, *backend);
+    bot_thread = std::thread([&] {
+      try {
+        telegram_bot->run();
+      } catch (const std::exception& e) {
+        log::error(std::string("serve: the Telegram bot stopped: ") + log::mask_secrets(e.what()) +
+                   " — backups go on; fix [telegram] and restart the service");
+      }
+    });
+  }
+  int code = kExitOk;
+  {
+    Scheduler scheduler(reload, std::move(initial));
+    try {
+      code = scheduler.run();
+    } catch (const CancelledError&) {
+      log::info("serve: stopped by a signal; the work in flight was undone");
+    }
+  }
+  request_cancel();  // also stops the bot when the scheduler ended for another reason
+  if (bot_thread.joinable()) bot_thread.join();
+  return code;
+}
+
+}  // namespace bb
