@@ -9,6 +9,7 @@
 #include "catalog/inventory.h"
 #include "ops/archives.h"
 #include "ops/backups.h"
+#include "ops/list.h"
 #include "notify/notifier.h"
 #include "pg/session.h"
 #include "pg/tools.h"
@@ -38,26 +39,19 @@ void sleep_unless_stopped(std::chrono::milliseconds total) {
 // ---- CoreBackend ---------------------------------------------------------------------
 
 std::vector<BotDatabase> CoreBackend::databases() {
-  std::unique_ptr<Storage> storage = make_storage(config_.storage);
-  Inventory inv = build_inventory(storage->list(""), config_.storage.legacy);
+  RunContext ctx(config_);
   std::vector<BotDatabase> out;
-  for (const auto& [db, backups] : inv.backups) {
-    BotDatabase d{db, backups.size(), std::nullopt};
-    if (!backups.empty()) d.newest = backups.front().time;
-    out.push_back(std::move(d));
-  }
+  for (const auto& d : list_overview(ctx).databases) out.push_back({d.name, d.count, d.newest.time});
   return out;
 }
 
 std::vector<BotBackup> CoreBackend::backups(const std::string& db) {
-  std::unique_ptr<Storage> storage = make_storage(config_.storage);
+  RunContext ctx(config_);
   std::vector<BotBackup> out;
   // Only trusted backups are offered: a future-dated or broken object is no choice for a user.
-  std::vector<BackupEntry> backups = list_database_backups(config_, *storage, db);
-  assess_backups(*storage, backups, std::chrono::system_clock::now());
-  for (const auto& b : backups) {
-    if (b.distrust.empty()) out.push_back({b.id, b.time, b.stored_bytes});
-    else log::warn("bot: not offering backup " + b.id + " of " + quote_name(db) + ": " + b.distrust);
+  for (const auto& b : list_database(ctx, db)) {
+    if (b.entry.distrust.empty()) out.push_back({b.entry.id, b.entry.time, b.entry.stored_bytes});
+    else log::warn("bot: not offering backup " + b.entry.id + " of " + quote_name(db) + ": " + b.entry.distrust);
   }
   return out;
 }
@@ -66,21 +60,25 @@ std::string CoreBackend::restore_target(const std::string& db) { return archive_
 
 RestoreResult CoreBackend::restore(const std::string& db, const std::string& backup_id,
                                    const ProgressCallback& progress) {
-  std::unique_ptr<Storage> storage = make_storage(config_.storage);
+  RunContext ctx(config_);
   RestoreRequest request;
   request.source = db;
   request.backup_id = backup_id;
-  return restore_backup(config_, *storage, request, progress);
+  return restore_backup(ctx, request, progress);
 }
 
 std::vector<BotArchive> CoreBackend::archives() {
+  RunContext ctx(config_);
   std::vector<BotArchive> out;
-  for (const auto& a : list_archives(config_))
+  for (const auto& a : list_archives(ctx))
     out.push_back({a.name, a.marker.source, a.marker.backup_id, a.marker.restored_at, a.configured_source});
   return out;
 }
 
-void CoreBackend::drop_archive(const std::string& name) { bb::drop_archive(config_, name); }
+void CoreBackend::drop_archive(const std::string& name) {
+  RunContext ctx(config_);
+  bb::drop_archive(ctx, name);
+}
 
 BackupResult CoreBackend::backup(const std::string& db, const ProgressCallback& progress) {
   if (!config_.find_database(db)) {
@@ -89,16 +87,10 @@ BackupResult CoreBackend::backup(const std::string& db, const ProgressCallback& 
     if (std::find(dbs.begin(), dbs.end(), db) == dbs.end())
       throw OperationError(quote_name(db) + " is not a configured database");
   }
-  std::string state_dir = state_directory(config_.backup.state_dir);
-  LockFile lock(state_dir + "/backup.lock", "backup (telegram bot)");  // LockHeldError when a run holds it
-  std::unique_ptr<Storage> storage = make_storage(config_.storage);
-  PgSession session = PgSession::connect(config_.postgres, config_.postgres.maintenance_db);
-  PgTools tools = find_pg_tools(config_.postgres, session.server_version_num() / 10000);
-  BackupContext ctx{config_, *storage, session, tools};
-  BackupResult r = backup_database(ctx, db, progress);
-  // The same follow-up as every other run: verification, state file, retention, report.
-  after_backup(config_, *storage, r, true);
-  Notifiers(config_).run_finished({r});
+  // The same run as every other (lock, verification, state file, retention), then the report.
+  std::vector<BackupResult> results = run_backups(config_, {db}, false, true, "backup (telegram bot)", {}, progress);
+  Notifiers(config_).run_finished(results);
+  BackupResult r = results.at(0);
   if (r.ok)
     log::info("telegram: backed up " + quote_name(db) + " as " + r.id + " (" + human_bytes(r.stored_bytes) + " stored)");
   else
@@ -110,8 +102,8 @@ std::vector<std::string> CoreBackend::configured_databases() {
   std::vector<std::string> out;
   for (const auto& d : config_.databases) out.push_back(d.name);
   if (out.empty() && config_.backup.all_databases) {
-    PgSession session = PgSession::connect(config_.postgres, config_.postgres.maintenance_db);
-    out = databases_to_back_up(config_, session, {}, true);
+    RunContext ctx(config_);
+    out = databases_to_back_up(config_, ctx.session(), {}, true);
   }
   return out;
 }

@@ -16,15 +16,16 @@
 namespace bb {
 
 int cmd_archives(const Config& config, const ArchivesOptions& options) {
+  RunContext ctx(config);
   if (options.drop) {
-    drop_archive(config, *options.drop, options.all);
+    drop_archive(ctx, *options.drop, options.all);
     if (options.json)
       std::cout << nlohmann::ordered_json{{"dropped", *options.drop}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     else
       std::cout << "dropped " << display_text(*options.drop) << "\n";
     return kExitOk;
   }
-  std::vector<ArchiveInfo> archives = list_archives(config);
+  std::vector<ArchiveInfo> archives = list_archives(ctx);
   std::size_t others = 0;  // archives of databases this config does not back up, left out
   if (!options.all) {
     auto theirs = std::remove_if(archives.begin(), archives.end(), [](const ArchiveInfo& a) { return !a.configured_source; });

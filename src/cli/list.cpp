@@ -21,8 +21,10 @@ std::string verification_text(const std::optional<DatabaseState>& s, const date:
   return std::string(s->verify_ok ? "ok " : "FAILED ") + when + (s->restore_tested ? " (restore test)" : "");
 }
 
-int list_all(const Config& config, Storage& storage, bool json) {
-  StoreOverview overview = list_overview(config, storage);
+int list_all(RunContext& ctx, bool json) {
+  const Config& config = ctx.config();
+  Storage& storage = ctx.storage();
+  StoreOverview overview = list_overview(ctx);
   const auto* zone = resolve_zone(config.backup.timezone);
   if (json) {
     nlohmann::ordered_json j;
@@ -67,8 +69,10 @@ int list_all(const Config& config, Storage& storage, bool json) {
   return kExitOk;
 }
 
-int list_one(const Config& config, Storage& storage, const std::string& db, bool json) {
-  std::vector<BackupListing> rows = list_database(config, storage, db);
+int list_one(RunContext& ctx, const std::string& db, bool json) {
+  const Config& config = ctx.config();
+  Storage& storage = ctx.storage();
+  std::vector<BackupListing> rows = list_database(ctx, db);
   const auto* zone = resolve_zone(config.backup.timezone);
   if (json) {
     nlohmann::ordered_json j;
@@ -118,9 +122,9 @@ int list_one(const Config& config, Storage& storage, const std::string& db, bool
 }  // namespace
 
 int cmd_list(const Config& config, const ListOptions& options) {
-  std::unique_ptr<Storage> storage = make_storage(config.storage);
-  if (options.database) return list_one(config, *storage, *options.database, options.json);
-  return list_all(config, *storage, options.json);
+  RunContext ctx(config);
+  if (options.database) return list_one(ctx, *options.database, options.json);
+  return list_all(ctx, options.json);
 }
 
 }  // namespace bb

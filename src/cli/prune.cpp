@@ -15,12 +15,12 @@
 namespace bb {
 
 int cmd_prune(const Config& config, const PruneOptions& options) {
-  std::unique_ptr<Storage> storage = make_storage(config.storage);
+  RunContext ctx(config);
   const auto* zone = resolve_zone(config.backup.timezone);
   nlohmann::ordered_json json_out;
   json_out["dry_run"] = options.dry_run;
   json_out["databases"] = nlohmann::ordered_json::array();
-  std::size_t unrecognized = prune_databases(config, *storage, options.databases, options.dry_run, [&](const PruneReport& r) {
+  std::size_t unrecognized = prune_databases(ctx, options.databases, options.dry_run, [&](const PruneReport& r) {
     const std::string& db = r.database;
     auto kept = r.plan.keep();
     auto dropped = r.plan.drop();

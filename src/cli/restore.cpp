@@ -27,8 +27,8 @@
 namespace bb {
 
 int cmd_restore(const Config& config, const RestoreOptions& options) {
-  std::unique_ptr<Storage> storage = make_storage(config.storage);
-  RestoreResult r = restore_backup(config, *storage, options.request);
+  RunContext ctx(config);
+  RestoreResult r = restore_backup(ctx, options.request);
   const auto* zone = resolve_zone(config.backup.timezone);
   if (options.json) {
     nlohmann::ordered_json j{{"database", r.database},    {"source", r.source},

@@ -25,9 +25,9 @@
 namespace bb {
 
 int cmd_verify(const Config& config, const VerifyOptions& options) {
-  std::unique_ptr<Storage> storage = make_storage(config.storage);
+  RunContext ctx(config);
   std::vector<VerifyResult> results =
-      verify_databases(config, *storage, options.databases, options.every_backup, options.restore_test,
+      verify_databases(ctx, options.databases, options.every_backup, options.restore_test,
                        [](const VerifyResult& r) {
                          if (r.ok)
                            log::info("ok: " + quote_name(r.database) + " backup " + r.id + ": " +

@@ -25,8 +25,9 @@ std::set<std::string> configured_sources(const Config& config, PgSession& sessio
   return out;
 }
 
-std::vector<ArchiveInfo> list_archives(const Config& config) {
-  PgSession session = PgSession::connect(config.postgres, config.postgres.maintenance_db);
+std::vector<ArchiveInfo> list_archives(RunContext& ctx) {
+  const Config& config = ctx.config();
+  PgSession& session = ctx.session();
   drop_abandoned_restores(session);
   const std::set<std::string> sources = configured_sources(config, session);
   std::vector<ArchiveInfo> out;
@@ -37,13 +38,14 @@ std::vector<ArchiveInfo> list_archives(const Config& config) {
   return out;
 }
 
-void drop_archive(const Config& config, const std::string& name, bool any_source) {
+void drop_archive(RunContext& ctx, const std::string& name, bool any_source) {
+  const Config& config = ctx.config();
   if (config.find_database(name))
     throw OperationError("refusing to drop " + quote_name(name) +
                          ": it is a configured source database ([[databases]]), not an archive");
   if (name == config.postgres.maintenance_db || name == "postgres" || name == "template0" || name == "template1")
     throw OperationError("refusing to drop the system database " + quote_name(name));
-  PgSession session = PgSession::connect(config.postgres, config.postgres.maintenance_db);
+  PgSession& session = ctx.session();
   if (!any_source) {
     ExistingDatabase existing = inspect_database(session, name);
     if (existing.marker && !configured_sources(config, session).count(existing.marker->source))

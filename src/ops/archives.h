@@ -12,6 +12,7 @@
 
 #include "pg/archives.h"
 #include "config/config.h"
+#include "ops/context.h"
 
 namespace bb {
 
@@ -32,12 +33,12 @@ std::set<std::string> configured_sources(const Config& config, PgSession& sessio
 
 // Every database carrying BackupBuddy's archive marker, by name, each marked whether its
 // source is one of this config's databases. Throws PgError.
-std::vector<ArchiveInfo> list_archives(const Config& config);
+std::vector<ArchiveInfo> list_archives(RunContext& ctx);
 
 // Drops one archive database, after checking again (right before DROP DATABASE ... WITH
 // (FORCE)) that it carries the marker and is not a configured source database, and (unless
 // any_source) that its source is one of this config's databases. Throws OperationError
 // (not ours, another config's, missing, in use by a restore) or PgError.
-void drop_archive(const Config& config, const std::string& name, bool any_source = false);
+void drop_archive(RunContext& ctx, const std::string& name, bool any_source = false);
 
 }  // namespace bb

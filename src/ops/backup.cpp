@@ -74,19 +74,19 @@ struct DbFacts {
   std::int64_t tables = -1;
 };
 
-DbFacts database_facts(BackupContext& ctx, const std::string& db) {
-  auto rows = ctx.session.query(
+DbFacts database_facts(RunContext& ctx, const std::string& db) {
+  auto rows = ctx.session().query(
       "select pg_encoding_to_char(encoding), datcollate, datctype, pg_database_size(oid)::text, datallowconn::text "
       "from pg_database where datname = $1",
       {db});
   if (rows.empty())
-    throw DatabaseMissing("database " + quote_name(db) + " does not exist on " + ctx.session.where() +
+    throw DatabaseMissing("database " + quote_name(db) + " does not exist on " + ctx.session().where() +
                           " — check the name in [[databases]] or on the command line");
   if (rows[0][4] != std::optional<std::string>("true"))
     throw OperationError("database " + quote_name(db) + " does not allow connections (datallowconn = false) — it cannot be dumped");
   DbFacts f{rows[0][0].value_or(""), rows[0][1].value_or(""), rows[0][2].value_or(""),
             std::stoull(rows[0][3].value_or("0")), -1};
-  PgSession in_db = PgSession::connect(ctx.config.postgres, db);
+  PgSession in_db = PgSession::connect(ctx.config().postgres, db);
   f.tables = std::stoll(in_db.scalar(
                              "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace "
                              "where c.relkind in ('r','p') and n.nspname not in ('pg_catalog','information_schema') "
@@ -112,9 +112,9 @@ std::optional<std::string> lock_timeout_table(const std::string& stderr_text) {
 
 // Who holds a lock on `table` in database `db`: "server process 123 (user bob, app psql,
 // in a transaction since 10:02:11: LOCK TABLE t IN ACCESS EXCLUSIVE MODE)".
-std::string lock_holders(BackupContext& ctx, const std::string& db, const std::string& table) {
+std::string lock_holders(RunContext& ctx, const std::string& db, const std::string& table) {
   try {
-    PgSession in_db = PgSession::connect(ctx.config.postgres, db);
+    PgSession in_db = PgSession::connect(ctx.config().postgres, db);
     auto rows = in_db.query(
         "select distinct l.pid::text, coalesce(a.usename, ''), coalesce(a.application_name, ''), "
         "coalesce(to_char(a.xact_start, 'YYYY-MM-DD HH24:MI:SS'), ''), left(coalesce(a.query, ''), 120) "
@@ -142,18 +142,18 @@ std::optional<AgeEncryptor> make_encryptor(const EncryptionConfig& e) {
   return std::nullopt;
 }
 
-void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, Manifest& m,
+void run_dump(RunContext& ctx, const std::string& db, const DbFacts& facts, Manifest& m,
               const ProgressCallback& progress_cb) {
-  const Config& cfg = ctx.config;
+  const Config& cfg = ctx.config();
   ProcessSpec spec;
-  spec.program = ctx.tools.pg_dump;
+  spec.program = ctx.tools().pg_dump;
   spec.args = {"--format=custom", "--compress=0", "--no-password",
                "--lock-wait-timeout=" + std::to_string(cfg.backup.lock_wait_timeout.count() * 1000)};
   spec.env_set = pg_child_env(cfg.postgres, db);
   spec.pipe_stdout = true;
   Process dump = Process::spawn(spec);
 
-  std::unique_ptr<ObjectWriter> writer = ctx.storage.open_writer(m.data_key, facts.size);
+  std::unique_ptr<ObjectWriter> writer = ctx.storage().open_writer(m.data_key, facts.size);
   ZstdCompressor compressor(cfg.backup.compression_level, cfg.backup.compression_threads);
   Sha256 sha;
   std::uint64_t stored = 0;
@@ -169,7 +169,7 @@ void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, M
   // pg_dump's archive is also read back on the fly by pg_restore: a backup is committed only
   // when the whole archive parses, and the rows of every table are counted from it.
   CopyRowCounter counter;
-  ArchiveReader parse({ctx.tools.pg_restore, {"--format=custom", "--file=-"}},
+  ArchiveReader parse({ctx.tools().pg_restore, {"--format=custom", "--file=-"}},
                       [&](const char* d, std::size_t n) { counter.feed(d, n); }, false);
   Progress progress("backup " + db, facts.size, progress_cb);
   std::vector<char> buf(kReadChunk);
@@ -233,12 +233,12 @@ void run_dump(BackupContext& ctx, const std::string& db, const DbFacts& facts, M
 }
 
 // The manifest of the database's newest backup, if any (for the shrink warnings).
-std::optional<Manifest> previous_manifest(BackupContext& ctx, const std::string& db) {
+std::optional<Manifest> previous_manifest(RunContext& ctx, const std::string& db) {
   try {
-    auto backups = list_database_backups(ctx.config, ctx.storage, db);
+    auto backups = list_database_backups(ctx.config(), ctx.storage(), db);
     auto now = std::chrono::system_clock::now();
     for (const auto& b : backups)  // a future-dated object is no "previous" backup
-      if (!b.legacy && future_date_reason(b, now).empty()) return load_manifest(ctx.storage, b);
+      if (!b.legacy && future_date_reason(b, now).empty()) return load_manifest(ctx.storage(), b);
   } catch (const std::exception& e) {
     log::debug(std::string("no previous manifest: ") + e.what());
   }
@@ -266,12 +266,12 @@ std::vector<std::string> shrink_warnings(const Config& cfg, const std::string& d
 // prune and restore see backups; a few tries give a slow (eventually consistent) listing
 // time. Throws when it does not: a backup nobody can find is no backup. Its objects are
 // left in place (see README, "What a backup does").
-void confirm_listed(BackupContext& ctx, const std::string& db, const Manifest& m) {
+void confirm_listed(RunContext& ctx, const std::string& db, const Manifest& m) {
   constexpr int kTries = 3;
   for (int attempt = 1;; ++attempt) {
     std::vector<BackupEntry> listed;
     try {
-      listed = list_database_backups(ctx.config, ctx.storage, db);
+      listed = list_database_backups(ctx.config(), ctx.storage(), db);
     } catch (const StorageError& e) {
       throw StorageError("backup " + m.id + " of " + quote_name(db) + " was stored, but listing its folder to "
                          "confirm it failed: " + e.what() + " — the objects were left in place");
@@ -285,7 +285,7 @@ void confirm_listed(BackupContext& ctx, const std::string& db, const Manifest& m
     }
   }
   throw StorageError("backup " + m.id + " of " + quote_name(db) + " was stored (" + m.data_key + ", " +
-                     manifest_key(db, m.id) + " in " + ctx.storage.describe() +
+                     manifest_key(db, m.id) + " in " + ctx.storage().describe() +
                      ") but a listing of the database's folder does not show it after " + std::to_string(kTries) +
                      " tries, so list, prune and restore cannot find it: it does not count — check [storage] prefix "
                      "and the provider's listing (ListObjectsV2); the objects were left in place");
@@ -293,25 +293,25 @@ void confirm_listed(BackupContext& ctx, const std::string& db, const Manifest& m
 
 }  // namespace
 
-BackupResult backup_database(BackupContext& ctx, const std::string& db, const ProgressCallback& progress) {
+BackupResult backup_database(RunContext& ctx, const std::string& db, const ProgressCallback& progress) {
   BackupResult r;
   r.database = db;
   auto t0 = std::chrono::steady_clock::now();
   try {
     DbFacts facts = database_facts(ctx, db);
-    DatabaseLock lock(ctx.session, db, "back it up");
+    DatabaseLock lock(ctx.session(), db, "back it up");
     Manifest m;
     m.database = db;
-    m.id = fresh_backup_id(ctx.storage, db, m.started_at);
+    m.id = fresh_backup_id(ctx.storage(), db, m.started_at);
     t0 = std::chrono::steady_clock::now();  // the wait for a free id is not the backup's time
-    const EncryptionConfig& enc = ctx.config.encryption;
+    const EncryptionConfig& enc = ctx.config().encryption;
     bool encrypted = !enc.recipients.empty() || enc.passphrase_file.has_value();
     m.data_key = data_key(db, m.id, encrypted);
     if (!enc.recipients.empty()) m.encryption_recipients = enc.recipients;
     else if (encrypted) m.encryption_recipients = {"scrypt"};  // passphrase: no public key to record
-    m.server_version = ctx.session.server_version();
-    m.pg_dump_version = ctx.tools.pg_dump_version;
-    m.compression_level = ctx.config.backup.compression_level;
+    m.server_version = ctx.session().server_version();
+    m.pg_dump_version = ctx.tools().pg_dump_version;
+    m.compression_level = ctx.config().backup.compression_level;
     m.tool_version = BACKUPBUDDY_VERSION;
     m.encoding = facts.encoding;
     m.collate = facts.collate;
@@ -323,11 +323,11 @@ BackupResult backup_database(BackupContext& ctx, const std::string& db, const Pr
     run_dump(ctx, db, facts, m, progress);
     m.finished_at = std::chrono::system_clock::now();
     try {
-      ctx.storage.put(manifest_key(db, m.id), manifest_to_json(m));
+      ctx.storage().put(manifest_key(db, m.id), manifest_to_json(m));
     } catch (...) {
       // Without its manifest the data object is not a backup: remove it, then report.
       try {
-        ctx.storage.remove({m.data_key});
+        ctx.storage().remove({m.data_key});
       } catch (...) {
       }
       throw;
@@ -339,7 +339,7 @@ BackupResult backup_database(BackupContext& ctx, const std::string& db, const Pr
     r.encrypted = !m.encryption_recipients.empty();
     r.dump_bytes = m.dump_bytes;
     r.stored_bytes = m.stored_bytes;
-    for (auto& w : shrink_warnings(ctx.config, db, m, previous)) r.warnings.push_back(std::move(w));
+    for (auto& w : shrink_warnings(ctx.config(), db, m, previous)) r.warnings.push_back(std::move(w));
   } catch (const CancelledError&) {
     throw;
   } catch (const std::exception& e) {
@@ -351,14 +351,15 @@ BackupResult backup_database(BackupContext& ctx, const std::string& db, const Pr
   return r;
 }
 
-void after_backup(const Config& config, Storage& storage, BackupResult& r, bool prune) {
+void after_backup(RunContext& ctx, BackupResult& r, bool prune) {
+  const Config& config = ctx.config();
   // 1. verify_after_backup: a backup that does not verify counts as failed (and so is
   //    not a reason to prune older ones).
   if (r.ok && config.backup.verify_after_backup != "none") {
     BackupEntry entry{.db = r.database, .id = r.id, .time = parse_backup_id(r.id).value_or(TimePoint{}),
                       .encrypted = r.encrypted, .data_key = r.data_key, .manifest_key = manifest_key(r.database, r.id),
                       .stored_bytes = r.stored_bytes};
-    VerifyResult v = verify_backup(config, storage, entry, config.backup.verify_after_backup == "restore");
+    VerifyResult v = verify_backup(ctx, entry, config.backup.verify_after_backup == "restore");
     r.verified = v.ok;
     if (!v.ok) {
       r.ok = false;
@@ -389,7 +390,7 @@ void after_backup(const Config& config, Storage& storage, BackupResult& r, bool 
     try {
       // The backup just made stays whatever else the store holds (a host whose clock runs
       // ahead may have written a "newer" one into the same period).
-      PruneReport p = prune_database(config, storage, r.database, false, {r.id});
+      PruneReport p = prune_database(ctx, r.database, false, {r.id});
       for (auto& note : untrusted_notes(p)) r.warnings.push_back(std::move(note));
       std::size_t n = p.plan.drop().size();
       if (n > 0 || p.orphans_removed > 0)
@@ -429,15 +430,15 @@ std::vector<std::string> databases_to_back_up(const Config& config, PgSession& s
 
 std::vector<BackupResult> run_backups(const Config& config, const std::vector<std::string>& named, bool all,
                                       bool prune, const std::string& command,
-                                      const std::function<void(const BackupResult&)>& on_result) {
+                                      const std::function<void(const BackupResult&)>& on_result,
+                                      const ProgressCallback& progress) {
   log_config_warnings(config);
   LockFile lock(state_directory(config.backup.state_dir) + "/backup.lock", command);
-  std::unique_ptr<Storage> storage = make_storage(config.storage);
-  PgSession session = PgSession::connect(config.postgres, config.postgres.maintenance_db);
-  std::vector<std::string> dbs = databases_to_back_up(config, session, named, all);
-  PgTools tools = find_pg_tools(config.postgres, session.server_version_num() / 10000);
-  log::info("backing up " + std::to_string(dbs.size()) + " database(s) from " + session.where() + " to " +
-            storage->describe());
+  RunContext run(config);
+  std::vector<std::string> dbs = databases_to_back_up(config, run.session(), named, all);
+  run.tools();  // found once, before any database: a missing pg_dump fails the run at once
+  log::info("backing up " + std::to_string(dbs.size()) + " database(s) from " + run.session().where() + " to " +
+            run.storage().describe());
 
   std::vector<BackupResult> results(dbs.size());
   std::mutex out_mutex;
@@ -452,17 +453,16 @@ std::vector<BackupResult> run_backups(const Config& config, const std::vector<st
   };
   // Retention runs for a database only right after its own backup in this run succeeded:
   // a failing database keeps every backup it has.
-  auto finish = [&](BackupResult& r) {
-    after_backup(config, *storage, r, prune);
+  auto finish = [&](RunContext& ctx, BackupResult& r) {
+    after_backup(ctx, r, prune);
     report(r);
     if (on_result) on_result(r);
   };
   int workers = std::min<int>(config.backup.parallel, static_cast<int>(dbs.size()));
   if (workers <= 1) {
-    BackupContext ctx{config, *storage, session, tools};
     for (std::size_t i = 0; i < dbs.size(); ++i) {
-      results[i] = backup_database(ctx, dbs[i]);
-      finish(results[i]);
+      results[i] = backup_database(run, dbs[i], progress);
+      finish(run, results[i]);
     }
   } else {
     std::atomic<std::size_t> next{0};
@@ -471,11 +471,10 @@ std::vector<BackupResult> run_backups(const Config& config, const std::vector<st
     for (int w = 0; w < workers; ++w)
       threads.emplace_back([&] {
         try {
-          PgSession own = PgSession::connect(config.postgres, config.postgres.maintenance_db);
-          BackupContext ctx{config, *storage, own, tools};
+          RunContext own(config, run.storage());  // its own session; the store is shared
           for (std::size_t i = next++; i < dbs.size(); i = next++) {
-            results[i] = backup_database(ctx, dbs[i]);
-            finish(results[i]);
+            results[i] = backup_database(own, dbs[i], progress);
+            finish(own, results[i]);
           }
         } catch (...) {
           std::lock_guard<std::mutex> g(out_mutex);

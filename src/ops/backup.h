@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "ops/context.h"
 #include "pg/tools.h"
 #include "util/progress.h"
 
@@ -32,21 +33,13 @@ struct BackupResult {
   std::vector<std::string> warnings;
 };
 
-// Shared pieces of one run.
-struct BackupContext {
-  const Config& config;
-  Storage& storage;
-  PgSession& session;  // on the maintenance database
-  const PgTools& tools;
-};
-
 // Backs up one database; never throws for a failure of that database (it is in the result).
-BackupResult backup_database(BackupContext& ctx, const std::string& database, const ProgressCallback& progress = {});
+BackupResult backup_database(RunContext& ctx, const std::string& database, const ProgressCallback& progress = {});
 
 // What follows each database's backup in every kind of run (CLI, scheduler, bot):
 // verify_after_backup (a failed verification turns the result into a failure), the
 // state file, then retention when `prune` and the backup (still) counts as good.
-void after_backup(const Config& config, Storage& storage, BackupResult& result, bool prune);
+void after_backup(RunContext& ctx, BackupResult& result, bool prune);
 
 // Which databases a run covers: the named ones; or with all=true (or [backup]
 // all_databases) every non-template database minus [backup] exclude; else [[databases]].
@@ -57,8 +50,10 @@ std::vector<std::string> databases_to_back_up(const Config& config, PgSession& s
 // backs up the databases (named; all; or [[databases]]), `[backup] parallel` at once,
 // each followed by after_backup(). `command` names the holder in the lock file.
 // on_result (optional) sees each database's result as soon as it is final.
+// progress (optional) follows each database's dump.
 std::vector<BackupResult> run_backups(const Config& config, const std::vector<std::string>& named, bool all,
                                       bool prune, const std::string& command,
-                                      const std::function<void(const BackupResult&)>& on_result = {});
+                                      const std::function<void(const BackupResult&)>& on_result = {},
+                                      const ProgressCallback& progress = {});
 
 }  // namespace bb

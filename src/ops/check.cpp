@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 
+#include "ops/context.h"
 #include "pg/session.h"
 #include "pg/tools.h"
 #include "state/state.h"
@@ -137,9 +138,10 @@ std::vector<CheckItem> run_checks(const Config& config, const std::function<void
   add({true, "config: " + (config.source.empty() ? std::string("built-in defaults (no config file found)")
                                                   : config.source)});
   for (const auto& w : config.warnings) add({true, "config: " + w, true});
-  std::optional<PgSession> session;
+  RunContext ctx(config);
+  PgSession* session = nullptr;
   bool pg_ok = run("PostgreSQL", [&] {
-    session.emplace(PgSession::connect(config.postgres, config.postgres.maintenance_db));
+    session = &ctx.session();
     auto super = session->scalar(
         "select case when rolsuper then 'superuser' when pg_has_role(current_user, 'pg_read_all_data', 'member') "
         "then 'member of pg_read_all_data' else 'ordinary role: it must be able to read every table it backs up' end "
@@ -159,13 +161,12 @@ std::vector<CheckItem> run_checks(const Config& config, const std::function<void
       });
     }
     run("pg_dump", [&] {
-      PgTools tools = find_pg_tools(config.postgres, session->server_version_num() / 10000);
+      const PgTools& tools = ctx.tools();
       return tools.pg_dump + " (" + tools.pg_dump_version + ")";
     });
   }
   run("storage", [&] {
-    auto storage = make_storage(config.storage);
-    return storage_probe(*storage, config.storage.part_size_bytes);
+    return storage_probe(ctx.storage(), config.storage.part_size_bytes);
   });
   for (const auto& [name, check] : more) run(name, check);
   run("state directory", [&] {

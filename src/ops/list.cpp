@@ -12,7 +12,9 @@
 
 namespace bb {
 
-StoreOverview list_overview(const Config& config, Storage& storage) {
+StoreOverview list_overview(RunContext& ctx) {
+  const Config& config = ctx.config();
+  Storage& storage = ctx.storage();
   Inventory inv = build_inventory(storage.list(""), config.storage.legacy);
   std::map<std::string, DatabaseState> state;
   try {
@@ -40,7 +42,9 @@ StoreOverview list_overview(const Config& config, Storage& storage) {
   return out;
 }
 
-std::vector<BackupListing> list_database(const Config& config, Storage& storage, const std::string& database) {
+std::vector<BackupListing> list_database(RunContext& ctx, const std::string& database) {
+  const Config& config = ctx.config();
+  Storage& storage = ctx.storage();
   std::vector<BackupEntry> backups = list_database_backups(config, storage, database);
   // Every manifest is read and checked, as prune does: the plan shown is the plan prune follows.
   std::vector<std::optional<Manifest>> manifests = assess_backups(storage, backups, std::chrono::system_clock::now());

@@ -13,6 +13,7 @@
 #include "catalog/inventory.h"
 #include "catalog/manifest.h"
 #include "config/config.h"
+#include "ops/context.h"
 #include "state/state.h"
 
 namespace bb {
@@ -36,7 +37,7 @@ struct StoreOverview {
   std::size_t orphan_objects = 0;          // data objects without manifest (unfinished runs)
   std::size_t unrecognized_objects = 0;    // keys of no known layout
 };
-StoreOverview list_overview(const Config& config, Storage& storage);
+StoreOverview list_overview(RunContext& ctx);
 
 // One backup of a database, newest first.
 struct BackupListing {
@@ -45,6 +46,6 @@ struct BackupListing {
   std::vector<std::string> kept_by;    // retention reasons; empty: the next prune deletes it
 };
 // One database's backups, every manifest read and checked.
-std::vector<BackupListing> list_database(const Config& config, Storage& storage, const std::string& database);
+std::vector<BackupListing> list_database(RunContext& ctx, const std::string& database);
 
 }  // namespace bb

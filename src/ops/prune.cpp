@@ -109,18 +109,22 @@ PruneReport prune_listed(const Config& config, Storage& storage, const std::stri
 
 }  // namespace
 
-PruneReport prune_database(const Config& config, Storage& storage, const std::string& database, bool dry_run,
+PruneReport prune_database(RunContext& ctx, const std::string& database, bool dry_run,
                            const std::vector<std::string>& keep_ids) {
+  const Config& config = ctx.config();
+  Storage& storage = ctx.storage();
   Inventory inv;
   std::vector<BackupEntry> backups = list_database_backups(config, storage, database, &inv);
   return prune_listed(config, storage, database, std::move(backups), strays(inv),
                       pending_uploads(storage, encode_db_name(database) + "/"), dry_run, keep_ids);
 }
 
-std::size_t prune_databases(const Config& config, Storage& storage, const std::vector<std::string>& databases,
-                            bool dry_run, const std::function<void(const PruneReport&)>& on_report) {
+std::size_t prune_databases(RunContext& ctx, const std::vector<std::string>& databases, bool dry_run,
+                            const std::function<void(const PruneReport&)>& on_report) {
+  const Config& config = ctx.config();
+  Storage& storage = ctx.storage();
   if (!databases.empty()) {  // named databases are listed one by one
-    for (const auto& db : databases) on_report(prune_database(config, storage, db, dry_run));
+    for (const auto& db : databases) on_report(prune_database(ctx, db, dry_run));
     return 0;
   }
   // Every database: the whole prefix is listed once.

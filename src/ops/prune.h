@@ -10,6 +10,7 @@
 #include "catalog/retention.h"
 #include "ops/backups.h"
 #include "config/config.h"
+#include "ops/context.h"
 
 namespace bb {
 
@@ -30,15 +31,15 @@ struct PruneReport {
 // whatever the rules say (a run passes the one it has just made). Throws StorageError
 // when listing, reading or deleting fails (what was deleted before the failure stays
 // deleted; nothing that should stay is touched).
-PruneReport prune_database(const Config& config, Storage& storage, const std::string& database, bool dry_run,
+PruneReport prune_database(RunContext& ctx, const std::string& database, bool dry_run,
                            const std::vector<std::string>& keep_ids = {});
 
 // Prunes the named databases, or with none every database the store holds backups, crashed
 // runs or unfinished uploads of (the whole prefix listed once). on_report sees each
 // database's report as soon as it is done. Returns the number of objects of no known
 // layout under the prefix (left alone; 0 for named databases).
-std::size_t prune_databases(const Config& config, Storage& storage, const std::vector<std::string>& databases,
-                            bool dry_run, const std::function<void(const PruneReport&)>& on_report);
+std::size_t prune_databases(RunContext& ctx, const std::vector<std::string>& databases, bool dry_run,
+                            const std::function<void(const PruneReport&)>& on_report);
 
 // The untrusted backups of a report, one line each: "<id> <reason> — kept, not counted".
 std::vector<std::string> untrusted_notes(const PruneReport& report);

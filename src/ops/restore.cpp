@@ -204,8 +204,9 @@ std::string archive_name_for(const Config& config, const std::string& source) {
 
 
 
-RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreRequest& req,
-                             const ProgressCallback& progress) {
+RestoreResult restore_backup(RunContext& ctx, const RestoreRequest& req, const ProgressCallback& progress) {
+  const Config& cfg = ctx.config();
+  Storage& storage = ctx.storage();
   auto t0 = std::chrono::steady_clock::now();
   const std::string& db = req.source;
   // 1. Which backup.
@@ -248,12 +249,12 @@ RestoreResult restore_backup(const Config& cfg, Storage& storage, const RestoreR
     check_can_decrypt(storage, *entry, keys);
   // 2. Where to.
   std::string target = req.into ? *req.into : archive_name_for(cfg, db);
-  PgSession session = PgSession::connect(cfg.postgres, cfg.postgres.maintenance_db);
+  PgSession& session = ctx.session();
   ExistingDatabase existing;
   check_target(cfg, session, db, target, existing);
   DatabaseLock lock(session, target, "restore");
   drop_abandoned_restores(session);
-  PgTools tools = find_pg_tools(cfg.postgres, session.server_version_num() / 10000);
+  const PgTools& tools = ctx.tools();
   // Restoring on another server: roles that own objects must exist there, unless the
   // archive is restored without owners. Checked before anything is created.
   bool keep_owners = !(cfg.restore.no_owner || cfg.restore.owner || req.no_owner);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "ops/context.h"
 #include "pg/archives.h"
 #include "catalog/keys.h"
 #include "util/progress.h"
@@ -49,7 +50,6 @@ std::vector<std::string> owner_args(const RestoreConfig& restore, bool no_owner)
 std::string archive_name_for(const Config& config, const std::string& source);
 
 // Restores; without a backup id, the newest trusted backup (at or before `at`); throws on failure (nothing is left behind: the temporary database is dropped).
-RestoreResult restore_backup(const Config& config, Storage& storage, const RestoreRequest& request,
-                             const ProgressCallback& progress = {});
+RestoreResult restore_backup(RunContext& ctx, const RestoreRequest& request, const ProgressCallback& progress = {});
 
 }  // namespace bb

@@ -111,8 +111,10 @@ void CopyRowCounter::end_of_line() {
   line_length_ = 0;
 }
 
-VerifyResult verify_backup(const Config& config, Storage& storage, const BackupEntry& entry, bool restore_test,
+VerifyResult verify_backup(RunContext& ctx, const BackupEntry& entry, bool restore_test,
                            const ProgressCallback& progress) {
+  const Config& config = ctx.config();
+  Storage& storage = ctx.storage();
   VerifyResult r;
   r.database = entry.db;
   r.id = entry.id;
@@ -125,8 +127,8 @@ VerifyResult verify_backup(const Config& config, Storage& storage, const BackupE
                            " bytes but its manifest says " + std::to_string(m->stored_bytes) + " — it is damaged");
     DecryptionKeys keys = load_decryption_keys(config.encryption);
     if (entry.encrypted) check_can_decrypt(storage, entry, keys);
-    PgSession session = PgSession::connect(config.postgres, config.postgres.maintenance_db);
-    PgTools tools = find_pg_tools(config.postgres, session.server_version_num() / 10000);
+    PgSession& session = ctx.session();
+    const PgTools& tools = ctx.tools();
     std::optional<ScratchDatabase> scratch;
     std::optional<DatabaseLock> scratch_lock;
     if (restore_test) {
@@ -242,9 +244,10 @@ std::optional<std::string> record_verification(const Config& config, const std::
   }
 }
 
-std::vector<VerifyResult> verify_databases(const Config& config, Storage& storage, std::vector<std::string> databases,
-                                           bool every_backup, bool restore_test,
-                                           const std::function<void(const VerifyResult&)>& on_result) {
+std::vector<VerifyResult> verify_databases(RunContext& ctx, std::vector<std::string> databases, bool every_backup,
+                                           bool restore_test, const std::function<void(const VerifyResult&)>& on_result) {
+  const Config& config = ctx.config();
+  Storage& storage = ctx.storage();
   if (databases.empty()) {
     Inventory inv = build_inventory(storage.list(""), config.storage.legacy);
     for (const auto& [db, list] : inv.backups) databases.push_back(db);
@@ -262,7 +265,7 @@ std::vector<VerifyResult> verify_databases(const Config& config, Storage& storag
     }
     std::size_t count = every_backup ? backups.size() : 1;
     for (std::size_t i = 0; i < count; ++i) {
-      VerifyResult r = verify_backup(config, storage, backups[i], restore_test);
+      VerifyResult r = verify_backup(ctx, backups[i], restore_test);
       if (i == 0)  // the state tracks the newest backup's verification
         if (auto problem = record_verification(config, db, r)) log::warn(*problem);
       if (on_result) on_result(r);

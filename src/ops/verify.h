@@ -15,6 +15,7 @@
 #include "catalog/inventory.h"
 #include "catalog/manifest.h"
 #include "config/config.h"
+#include "ops/context.h"
 #include "util/progress.h"
 
 namespace bb {
@@ -38,12 +39,12 @@ struct VerifyResult {
 // Verifies the newest backup (every_backup: every backup) of each named database, or of
 // every database with backups when none is named, recording each newest backup's result
 // in the state file; on_result sees each result as soon as it is known.
-std::vector<VerifyResult> verify_databases(const Config& config, Storage& storage, std::vector<std::string> databases,
-                                           bool every_backup, bool restore_test,
+std::vector<VerifyResult> verify_databases(RunContext& ctx, std::vector<std::string> databases, bool every_backup,
+                                           bool restore_test,
                                            const std::function<void(const VerifyResult&)>& on_result = {});
 
 // Verifies one backup; failures are in the result, never thrown (except cancellation).
-VerifyResult verify_backup(const Config& config, Storage& storage, const BackupEntry& entry, bool restore_test,
+VerifyResult verify_backup(RunContext& ctx, const BackupEntry& entry, bool restore_test,
                            const ProgressCallback& progress = {});
 
 // Records a verification of a database's newest backup in the state file (list, status,

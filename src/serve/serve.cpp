@@ -41,7 +41,8 @@ std::vector<std::string> resolve(const Config& config, const ScheduleEntry& entr
   std::set<std::string> own_schedule;
   for (const auto& db : config.databases)
     if (db.schedule) own_schedule.insert(db.name);
-  PgSession session = PgSession::connect(config.postgres, config.postgres.maintenance_db);
+  RunContext ctx(config);
+  PgSession& session = ctx.session();
   std::set<std::string> listed(out.begin(), out.end());
   for (const auto& db : databases_to_back_up(config, session, {}, true))
     if (!own_schedule.count(db) && !listed.count(db)) out.push_back(db);
@@ -174,17 +175,18 @@ class Scheduler {
   void run_drill() {
     log::info("serve: restore drill started");
     try {
-      std::unique_ptr<Storage> storage = make_storage(config_.storage);
+      RunContext ctx(config_);
+      Storage& storage = ctx.storage();
       std::vector<std::string> dbs;
       for (const auto& e : entries_)
         for (const auto& db : safe_resolve(e.first)) dbs.push_back(db);
       std::vector<VerifyResult> results;
       for (const auto& db : dbs) {
-        auto backups = list_database_backups(config_, *storage, db);
-        assess_backups(*storage, backups, std::chrono::system_clock::now());
+        auto backups = list_database_backups(config_, storage, db);
+        assess_backups(storage, backups, std::chrono::system_clock::now());
         const BackupEntry* newest = newest_trusted(backups);
         if (!newest) continue;
-        VerifyResult r = verify_backup(config_, *storage, *newest, true);
+        VerifyResult r = verify_backup(ctx, *newest, true);
         if (auto problem = record_verification(config_, db, r)) log::warn(*problem);
         (r.ok ? log::info : log::error)("serve: restore drill of " + quote_name(db) + ": " +
                                         (r.ok ? std::string("ok") : r.error));

@@ -24,6 +24,13 @@ Config utc_config(RetentionCounts counts) {
   return c;
 }
 
+// prune_database over the in-memory store.
+PruneReport prune_in(const Config& config, MemoryStorage& s, const std::string& db, bool dry_run,
+                     const std::vector<std::string>& keep_ids = {}) {
+  RunContext ctx(config, s);
+  return prune_database(ctx, db, dry_run, keep_ids);
+}
+
 // A backup with a manifest that describes it (only such a backup fills a retention slot).
 void add_backup(MemoryStorage& s, const std::string& db, const std::string& id) {
   s.add(data_key(db, id, false));
@@ -40,7 +47,7 @@ void add_backup(MemoryStorage& s, const std::string& db, const std::string& id) 
 TEST(Prune, DeletesDataObjectsBeforeTheirManifests) {
   MemoryStorage s;
   for (int d = 1; d <= 6; ++d) add_backup(s, "db", "202611" + std::string(d < 10 ? "0" : "") + std::to_string(d) + "T040000Z");
-  PruneReport r = prune_database(utc_config({2, 0, 0, 0}), s, "db", false);
+  PruneReport r = prune_in(utc_config({2, 0, 0, 0}), s, "db", false);
   ASSERT_EQ(r.plan.drop().size(), 4u);
   ASSERT_EQ(s.deletions.size(), 8u);
   for (const auto& dropped : r.plan.drop()) {
@@ -60,7 +67,7 @@ TEST(Prune, DryRunDeletesNothing) {
   for (int d = 1; d <= 9; ++d) add_backup(s, "db", "2026110" + std::to_string(d) + "T040000Z");
   s.add("db/20261001T040000Z.dump.zst", std::chrono::system_clock::now() - hours(48));  // old orphan
   auto before = s.objects.size();
-  PruneReport r = prune_database(utc_config({1, 0, 0, 0}), s, "db", true);
+  PruneReport r = prune_in(utc_config({1, 0, 0, 0}), s, "db", true);
   EXPECT_EQ(r.plan.drop().size(), 8u);
   EXPECT_EQ(r.orphans_removed, 1u);
   EXPECT_TRUE(s.deletions.empty());
@@ -75,7 +82,7 @@ TEST(Prune, NeverTouchesObjectsOfOtherLayoutsOrOtherDatabases) {
   s.add("db/20261101T040000Z.dump");
   s.add("db-2026_11_01-DAILY.dump.bak");
   s.add("db-other-2024_01_01-DAILY.dump");  // a legacy object of "db-other", not of "db"
-  prune_database(utc_config({1, 0, 0, 0}), s, "db", false);
+  prune_in(utc_config({1, 0, 0, 0}), s, "db", false);
   for (const auto& k : s.deletions) EXPECT_EQ(k.rfind("db/2026110", 0), 0u) << k;
   EXPECT_TRUE(s.head("db/notes.txt"));
   EXPECT_TRUE(s.head("db/20261101T040000Z.dump"));
@@ -93,7 +100,7 @@ TEST(Prune, OrphansAndUploadsOnlyWhenOlderThanADay) {
   s.uploads.push_back({"db/20261020T040000Z.dump.zst", "old-upload", now - hours(30)});
   s.uploads.push_back({"db/20261123T040000Z.dump.zst", "fresh-upload", now - hours(2)});
   s.uploads.push_back({"other/20261020T040000Z.dump.zst", "other-db", now - hours(30)});
-  PruneReport r = prune_database(utc_config({1, 0, 0, 0}), s, "db", false);
+  PruneReport r = prune_in(utc_config({1, 0, 0, 0}), s, "db", false);
   EXPECT_EQ(r.orphans_removed, 1u);
   EXPECT_FALSE(s.head("db/20261020T040000Z.dump.zst"));
   EXPECT_TRUE(s.head("db/20261123T040000Z.dump.zst"));
@@ -108,7 +115,7 @@ TEST(Prune, ManifestsWithoutDataAreRemovedWhenADayOld) {
   add_backup(s, "db", "20261101T040000Z");
   s.add(manifest_key("db", "20261020T040000Z"), now - hours(25));
   s.add(manifest_key("db", "20261121T040000Z"), now - hours(1));
-  PruneReport r = prune_database(utc_config({1, 0, 0, 0}), s, "db", false);
+  PruneReport r = prune_in(utc_config({1, 0, 0, 0}), s, "db", false);
   EXPECT_EQ(r.orphans_removed, 1u);
   EXPECT_FALSE(s.head(manifest_key("db", "20261020T040000Z")));
   EXPECT_TRUE(s.head(manifest_key("db", "20261121T040000Z")));
@@ -120,7 +127,7 @@ TEST(Prune, TheNewestBackupSurvivesEvenAMinimalPolicy) {
   add_backup(s, "db", "20200101T040000Z");
   add_backup(s, "db", "20261101T040000Z");
   s.add("db-2027_01_01-DAILY.dump");  // a legacy object dated later is the newest
-  prune_database(utc_config({0, 0, 0, 1}), s, "db", false);
+  prune_in(utc_config({0, 0, 0, 1}), s, "db", false);
   EXPECT_TRUE(s.head("db-2027_01_01-DAILY.dump"));
 }
 
@@ -130,7 +137,7 @@ TEST(Prune, LegacyObjectsArePrunedByDateWithoutManifests) {
   s.add("db-2024_09_18-WEEKLY.dump");
   s.add("db-2024_09_19-MONTHLY.dump");
   add_backup(s, "db", "20240920T040000Z");
-  PruneReport r = prune_database(utc_config({2, 0, 0, 0}), s, "db", false);
+  PruneReport r = prune_in(utc_config({2, 0, 0, 0}), s, "db", false);
   EXPECT_TRUE(s.head(data_key("db", "20240920T040000Z", false)));
   EXPECT_TRUE(s.head("db-2024_09_19-MONTHLY.dump"));  // kind suffix is ignored: dates decide
   EXPECT_FALSE(s.head("db-2024_09_18-WEEKLY.dump"));
@@ -147,7 +154,7 @@ TEST(Prune, UntrustedObjectsAreKeptAndTakeNoSlot) {
   s.objects[manifest_key("db", "20261103T040000Z")].data = s.objects[manifest_key("db", "20261102T040000Z")].data;
   s.add(data_key("db", "20261104T040000Z", false));      // an unreadable manifest
   s.add(manifest_key("db", "20261104T040000Z"), std::chrono::system_clock::now(), "{not json");
-  PruneReport r = prune_database(utc_config({1, 0, 0, 0}), s, "db", false);
+  PruneReport r = prune_in(utc_config({1, 0, 0, 0}), s, "db", false);
   // Only the older trusted backup goes; the three untrusted ones stay as evidence.
   ASSERT_EQ(r.plan.drop().size(), 1u);
   EXPECT_EQ(r.plan.drop()[0]->id, "20261101T040000Z");
@@ -164,7 +171,7 @@ TEST(Prune, TheBackupARunJustMadeStays) {
   MemoryStorage s;
   add_backup(s, "db", "20261101T040000Z");
   add_backup(s, "db", "20261101T040030Z");  // another host, same day, a little later
-  PruneReport r = prune_database(utc_config({1, 0, 0, 0}), s, "db", false, {"20261101T040000Z"});
+  PruneReport r = prune_in(utc_config({1, 0, 0, 0}), s, "db", false, {"20261101T040000Z"});
   EXPECT_TRUE(r.plan.drop().empty());
   EXPECT_TRUE(s.head(data_key("db", "20261101T040000Z", false)));
 }
