@@ -169,7 +169,7 @@ std::vector<Action> Conversation::on_text(const Incoming& u) {
       } else {
         std::uint64_t group = next_group_++;
         Keyboard kb;
-        for (const auto& db : dbs) kb.push_back({{display_text(db), offer(u.chat_id, {Offer::Kind::kBackupDb, db, "", {}, "", 0, group})}});
+        for (const auto& db : dbs) kb.push_back({{display_text(db), offer(u.chat_id, {.kind = Offer::Kind::kBackupDb, .db = db, .group = group})}});
         reply(u, t(Msg::kBackupChoose), std::move(kb), out, false);
       }
     }
@@ -232,8 +232,8 @@ std::vector<Action> Conversation::on_callback(const Incoming& u) {
       std::uint64_t group = next_group_++;
       std::string time_text = o.backup_id;
       if (auto tp = parse_backup_id(o.backup_id)) time_text = when(*tp);
-      Keyboard kb{{{t(Msg::kYesDrop), offer(u.chat_id, {Offer::Kind::kConfirmDrop, o.db, o.backup_id, {}, o.archive, 0, group})},
-                   {t(Msg::kNo), offer(u.chat_id, {Offer::Kind::kCancel, "", "", {}, "", 0, group})}}};
+      Keyboard kb{{{t(Msg::kYesDrop), offer(u.chat_id, {.kind = Offer::Kind::kConfirmDrop, .db = o.db, .backup_id = o.backup_id, .archive = o.archive, .group = group})},
+                   {t(Msg::kNo), offer(u.chat_id, {.kind = Offer::Kind::kCancel, .group = group})}}};
       reply(u, t(Msg::kConfirmDrop, {{"name", o.archive}, {"db", o.db}, {"time", time_text}}), std::move(kb), out,
             false);
       break;
@@ -262,7 +262,7 @@ void Conversation::show_databases(const Incoming& u, std::vector<Action>& out, b
   std::vector<BotDatabase> dbs = backend_.databases();
   Keyboard kb;
   for (const auto& d : dbs)
-    if (d.backups > 0) kb.push_back({{display_text(d.name), offer(u.chat_id, {Offer::Kind::kDatabase, d.name, "", {}, "", 0, 0})}});
+    if (d.backups > 0) kb.push_back({{display_text(d.name), offer(u.chat_id, {.kind = Offer::Kind::kDatabase, .db = d.name})}});
   if (kb.empty())
     reply(u, t(Msg::kNoDatabases), {}, out, edit);
   else
@@ -285,12 +285,12 @@ void Conversation::show_backups(const Incoming& u, const std::string& db, std::s
     const BotBackup& b = backups[i];
     std::string label =
         t(Msg::kBackupButton, {{"time", when(b.time)}, {"size", format_bot_size(settings_.language, b.stored_bytes)}});
-    kb.push_back({{label, offer(u.chat_id, {Offer::Kind::kBackup, db, b.id, b.time, "", 0, 0})}});
+    kb.push_back({{label, offer(u.chat_id, {.kind = Offer::Kind::kBackup, .db = db, .backup_id = b.id, .time = b.time})}});
   }
   std::vector<Button> nav;
-  if (page > 0) nav.push_back({t(Msg::kPrevPage), offer(u.chat_id, {Offer::Kind::kPage, db, "", {}, "", page - 1, 0})});
+  if (page > 0) nav.push_back({t(Msg::kPrevPage), offer(u.chat_id, {.kind = Offer::Kind::kPage, .db = db, .page = page - 1})});
   if (page + 1 < pages)
-    nav.push_back({t(Msg::kNextPage), offer(u.chat_id, {Offer::Kind::kPage, db, "", {}, "", page + 1, 0})});
+    nav.push_back({t(Msg::kNextPage), offer(u.chat_id, {.kind = Offer::Kind::kPage, .db = db, .page = page + 1})});
   if (!nav.empty()) kb.push_back(std::move(nav));
   reply(u,
         t(Msg::kChooseBackup, {{"db", db}, {"page", std::to_string(page + 1)}, {"pages", std::to_string(pages)}}),
@@ -309,9 +309,9 @@ void Conversation::show_confirm_restore(const Incoming& u, const Offer& o, std::
     replaces = true;  // cannot tell: warn rather than surprise
   }
   std::uint64_t group = next_group_++;
-  Offer yes{Offer::Kind::kConfirmRestore, o.db, o.backup_id, o.time, target, 0, group};
+  Offer yes{.kind = Offer::Kind::kConfirmRestore, .db = o.db, .backup_id = o.backup_id, .time = o.time, .archive = target, .group = group};
   Keyboard kb{{{t(Msg::kYesRestore), offer(u.chat_id, yes)},
-               {t(Msg::kNo), offer(u.chat_id, {Offer::Kind::kCancel, "", "", {}, "", 0, group})}}};
+               {t(Msg::kNo), offer(u.chat_id, {.kind = Offer::Kind::kCancel, .group = group})}}};
   reply(u,
         t(replaces ? Msg::kConfirmRestoreReplace : Msg::kConfirmRestoreNew,
           {{"db", o.db}, {"time", when(o.time)}, {"target", target}}),
@@ -332,22 +332,15 @@ void Conversation::show_list(const Incoming& u, std::vector<Action>& out) {
 
 void Conversation::show_status(const Incoming& u, std::vector<Action>& out) {
   std::map<std::string, DatabaseState> states = backend_.status();
-  const date::time_zone* utc = resolve_zone("UTC");
-  auto time_of = [&](const std::string& iso) {
-    try {
-      return when(parse_user_time(iso, utc));
-    } catch (const std::exception&) {
-      return iso;
-    }
-  };
+  auto time_of = [&](const std::optional<TimePoint>& t) { return t ? when(*t) : std::string("-"); };
   std::string text;
   for (const auto& [db, s] : states) {
-    std::string backup = s.backup_at.empty() ? t(Msg::kStatusNever)
+    std::string backup = !s.backup_at ? t(Msg::kStatusNever)
                          : s.backup_ok
                              ? t(Msg::kStatusOk, {{"time", time_of(s.backup_at)},
                                                   {"size", format_bot_size(settings_.language, s.stored_bytes)}})
                              : t(Msg::kStatusFailed, {{"time", time_of(s.backup_at)}, {"reason", s.backup_error}});
-    std::string verify = s.verified_at.empty() ? t(Msg::kStatusNotVerified)
+    std::string verify = !s.verified_at ? t(Msg::kStatusNotVerified)
                          : s.verify_ok ? t(Msg::kStatusVerifiedOk, {{"time", time_of(s.verified_at)}})
                                        : t(Msg::kStatusVerifiedFailed,
                                            {{"time", time_of(s.verified_at)}, {"reason", s.verify_error}});
@@ -371,7 +364,7 @@ void Conversation::show_archives(const Incoming& u, std::vector<Action>& out) {
     if (auto tp = parse_backup_id(a.backup_id)) time_text = when(*tp);
     text += "\n" + t(Msg::kArchiveLine, {{"name", a.name}, {"db", a.source}, {"time", time_text}});
     kb.push_back({{t(Msg::kDropButton, {{"name", a.name}}),
-                   offer(u.chat_id, {Offer::Kind::kDropArchive, a.source, a.backup_id, {}, a.name, 0, 0})}});
+                   offer(u.chat_id, {.kind = Offer::Kind::kDropArchive, .db = a.source, .backup_id = a.backup_id, .archive = a.name})}});
   }
   reply(u, std::move(text), std::move(kb), out, false);
 }

@@ -122,11 +122,11 @@ class Conversation {
   // What a button offered in a chat stands for.
   struct Offer {
     enum class Kind { kDatabase, kPage, kBackup, kConfirmRestore, kCancel, kDropArchive, kConfirmDrop, kBackupDb };
-    Kind kind;
-    std::string db;
-    std::string backup_id;
+    Kind kind = Kind::kDatabase;
+    std::string db{};
+    std::string backup_id{};
     TimePoint time{};
-    std::string archive;
+    std::string archive{};  // kDropArchive, kConfirmDrop: the archive; kConfirmRestore: the target
     std::size_t page = 0;
     std::uint64_t group = 0;  // buttons of one confirmation: using one retires all
   };

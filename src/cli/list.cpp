@@ -16,8 +16,8 @@ namespace {
 
 // "ok 2026-11-24 13:08 (restore test)", "FAILED …", "never" — the newest verification.
 std::string verification_text(const std::optional<DatabaseState>& s, const date::time_zone* zone) {
-  if (!s || s->verified_at.empty()) return "never";
-  std::string when = format_local(parse_user_time(s->verified_at, zone), zone);
+  if (!s || !s->verified_at) return "never";
+  std::string when = format_local(*s->verified_at, zone);
   return std::string(s->verify_ok ? "ok " : "FAILED ") + when + (s->restore_tested ? " (restore test)" : "");
 }
 
@@ -30,14 +30,14 @@ int list_all(RunContext& ctx, bool json) {
     nlohmann::ordered_json j;
     j["databases"] = nlohmann::ordered_json::array();
     for (const auto& d : overview.databases) {
-      bool verified = d.state && !d.state->verified_at.empty();
+      bool verified = d.state && d.state->verified_at;
       j["databases"].push_back({{"name", d.name},
                                 {"count", d.count},
                                 {"newest", format_iso_utc(d.newest.time)},
                                 {"newest_id", d.newest.id},
                                 {"future_dated", d.future_dated},
                                 {"stored_bytes", d.stored_bytes},
-                                {"last_verified", verified ? nlohmann::ordered_json(d.state->verified_at)
+                                {"last_verified", verified ? nlohmann::ordered_json(format_iso_utc(*d.state->verified_at))
                                                            : nlohmann::ordered_json(nullptr)},
                                 {"verify_ok", d.state ? d.state->verify_ok : false}});
     }

@@ -413,9 +413,10 @@ void read_backup(const toml::table& t, const std::string& file, Config& cfg) {
     b.shrink_warning = *v;
   }
   if (auto v = r.string("verify_after_backup")) {
-    if (*v != "none" && *v != "checksum" && *v != "restore")
-      r.fail(*t.get("verify_after_backup"), "verify_after_backup", "use \"none\", \"checksum\" or \"restore\"");
-    b.verify_after_backup = *v;
+    if (*v == "none") b.verify_after_backup = VerifyAfterBackup::kNone;
+    else if (*v == "checksum") b.verify_after_backup = VerifyAfterBackup::kChecksum;
+    else if (*v == "restore") b.verify_after_backup = VerifyAfterBackup::kRestore;
+    else r.fail(*t.get("verify_after_backup"), "verify_after_backup", "use \"none\", \"checksum\" or \"restore\"");
   }
   r.reject_unknown(
       "known keys: all_databases, exclude, compression_level, compression_threads, parallel, schedule, "

@@ -1,4 +1,5 @@
-// Config: the TOML configuration as typed structs, with every default of DESIGN.md.
+// Config: the TOML configuration as typed structs, with every default the README and
+// backupbuddy.example.toml document.
 // load_config() validates (unknown keys, wrong types, bad values -> ConfigError with
 // file:line) and resolves secrets from the file, *_file keys or the environment.
 #pragma once
@@ -53,6 +54,13 @@ struct RetentionCounts {
   std::optional<int> daily, weekly, monthly, yearly;
 };
 
+// What each backup run does to prove its new backup ([backup] verify_after_backup).
+enum class VerifyAfterBackup {
+  kNone,      // "none": nothing beyond the read-back while it is written
+  kChecksum,  // "checksum": re-read the stored object, check size, SHA-256 and structure
+  kRestore,   // "restore": also restore it into a scratch database and compare row counts
+};
+
 struct BackupConfig {
   bool all_databases = false;
   std::vector<std::string> exclude;
@@ -63,7 +71,7 @@ struct BackupConfig {
   std::string timezone;  // empty: the machine's zone
   std::string state_dir; // empty: /var/lib/backupbuddy as root, else ~/.local/state/backupbuddy
   std::chrono::seconds catch_up{6 * 3600};
-  std::string verify_after_backup = "none";
+  VerifyAfterBackup verify_after_backup = VerifyAfterBackup::kNone;
   std::chrono::seconds lock_wait_timeout{15 * 60};
   std::chrono::seconds stall_timeout{30 * 60};  // pg_dump silent this long: stopped, reported
   double shrink_warning = 0.5;  // warn when a dump is smaller than this share of the previous one

@@ -104,12 +104,11 @@ std::vector<std::string> restore_proof_warnings(const Config& config, const std:
   for (const auto& db : databases) {
     auto it = state.find(db);
     bool proven = it != state.end() && it->second.verify_ok && it->second.restore_tested &&
-                  !it->second.verified_at.empty() &&
-                  now - parse_user_time(it->second.verified_at, zone) <= config.verify.max_age;
+                  it->second.verified_at && now - *it->second.verified_at <= config.verify.max_age;
     if (proven) continue;
-    std::string when = it == state.end() || it->second.verified_at.empty() || !it->second.restore_tested
+    std::string when = it == state.end() || !it->second.verified_at || !it->second.restore_tested
                            ? std::string(t.never)
-                           : format_local(parse_user_time(it->second.verified_at, zone), zone);
+                           : format_local(*it->second.verified_at, zone);
     out.push_back(fill(t.unproven, {{"db", db}, {"when", when}}));
   }
   return out;

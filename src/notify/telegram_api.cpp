@@ -204,8 +204,4 @@ void TelegramApi::answer_callback_query(const std::string& callback_id, const st
   call("answerCallbackQuery", params);
 }
 
-void TelegramApi::delete_message(std::int64_t chat_id, std::int64_t message_id) {
-  call("deleteMessage", {{"chat_id", chat_id}, {"message_id", message_id}});
-}
-
 }  // namespace bb::telegram

@@ -1,6 +1,6 @@
 // Telegram Bot API client over util/http (used by the bot front end and by the Telegram
 // notification channel): getMe, getUpdates (long polling), sendMessage
-// and editMessageText with inline keyboards, answerCallbackQuery, deleteMessage. The
+// and editMessageText with inline keyboards, answerCallbackQuery. The
 // base URL is [telegram] api_url, so api.telegram.org, a self-hosted Bot API server and
 // the test emulator all work. The token is registered as a secret: every URL in a log
 // line or error shows "***" instead.
@@ -100,8 +100,6 @@ class TelegramApi {
                          const Keyboard& keyboard = {});
   // Acknowledges a button press (stops the spinner on the user's button).
   void answer_callback_query(const std::string& callback_id, const std::string& text = "");
-  // Deletes a message.
-  void delete_message(std::int64_t chat_id, std::int64_t message_id);
 
   // The API URL with the token masked, for messages.
   std::string describe() const;

@@ -16,6 +16,7 @@
 #include "catalog/trust.h"
 #include "ops/reader.h"
 #include "ops/backups.h"
+#include "ops/outcome.h"
 #include "crypto/age.h"
 #include "ops/prune.h"
 #include "ops/verify.h"
@@ -169,7 +170,7 @@ void run_dump(RunContext& ctx, const std::string& db, const DbFacts& facts, Mani
   // pg_dump's archive is also read back on the fly by pg_restore: a backup is committed only
   // when the whole archive parses, and the rows of every table are counted from it.
   CopyRowCounter counter;
-  ArchiveReader parse({ctx.tools().pg_restore, {"--format=custom", "--file=-"}},
+  ArchiveReader parse(pg_restore_to_sql(ctx.tools()),
                       [&](const char* d, std::size_t n) { counter.feed(d, n); }, false);
   Progress progress("backup " + db, facts.size, progress_cb);
   std::vector<char> buf(kReadChunk);
@@ -296,8 +297,7 @@ void confirm_listed(RunContext& ctx, const std::string& db, const Manifest& m) {
 BackupResult backup_database(RunContext& ctx, const std::string& db, const ProgressCallback& progress) {
   BackupResult r;
   r.database = db;
-  auto t0 = std::chrono::steady_clock::now();
-  try {
+  record_outcome(r, [&](std::chrono::steady_clock::time_point& t0) {
     DbFacts facts = database_facts(ctx, db);
     DatabaseLock lock(ctx.session(), db, "back it up");
     Manifest m;
@@ -340,14 +340,7 @@ BackupResult backup_database(RunContext& ctx, const std::string& db, const Progr
     r.dump_bytes = m.dump_bytes;
     r.stored_bytes = m.stored_bytes;
     for (auto& w : shrink_warnings(ctx.config(), db, m, previous)) r.warnings.push_back(std::move(w));
-  } catch (const CancelledError&) {
-    throw;
-  } catch (const std::exception& e) {
-    r.ok = false;
-    r.error = log::mask_secrets(e.what());
-    r.database_missing = dynamic_cast<const DatabaseMissing*>(&e) != nullptr;
-  }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }, [&](const std::exception& e) { r.database_missing = dynamic_cast<const DatabaseMissing*>(&e) != nullptr; });
   return r;
 }
 
@@ -355,11 +348,11 @@ void after_backup(RunContext& ctx, BackupResult& r, bool prune) {
   const Config& config = ctx.config();
   // 1. verify_after_backup: a backup that does not verify counts as failed (and so is
   //    not a reason to prune older ones).
-  if (r.ok && config.backup.verify_after_backup != "none") {
+  if (r.ok && config.backup.verify_after_backup != VerifyAfterBackup::kNone) {
     BackupEntry entry{.db = r.database, .id = r.id, .time = parse_backup_id(r.id).value_or(TimePoint{}),
                       .encrypted = r.encrypted, .data_key = r.data_key, .manifest_key = manifest_key(r.database, r.id),
                       .stored_bytes = r.stored_bytes};
-    VerifyResult v = verify_backup(ctx, entry, config.backup.verify_after_backup == "restore");
+    VerifyResult v = verify_backup(ctx, entry, config.backup.verify_after_backup == VerifyAfterBackup::kRestore);
     r.verified = v.ok;
     if (!v.ok) {
       r.ok = false;
@@ -372,7 +365,7 @@ void after_backup(RunContext& ctx, BackupResult& r, bool prune) {
   const bool unknown_name = r.database_missing && !config.find_database(r.database);
   if (!unknown_name) try {
     StateStore(state_directory(config.backup.state_dir)).update(r.database, [&](DatabaseState& s) {
-      s.backup_at = format_iso_utc(std::chrono::system_clock::now());
+      s.backup_at = std::chrono::system_clock::now();
       s.backup_ok = r.ok;
       s.backup_error = r.error;
       s.backup_seconds = r.seconds;

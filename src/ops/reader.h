@@ -15,6 +15,7 @@
 #include "catalog/manifest.h"
 #include "config/config.h"
 #include "crypto/age.h"
+#include "pg/tools.h"
 #include "storage/storage.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -98,7 +99,7 @@ class ArchiveReader {
 // The table of contents of a backup (`pg_restore --list` output), reading only as much
 // of the object as pg_restore needs for it. Throws OperationError if it is unreadable.
 std::string read_toc(Storage& storage, const BackupEntry& entry, const Manifest* m, const DecryptionKeys& keys,
-                     const std::string& pg_restore);
+                     const PgTools& tools);
 
 // The roles that own objects in a table of contents (pg_restore --list output).
 std::vector<std::string> toc_owners(const std::string& toc);

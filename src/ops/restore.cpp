@@ -61,12 +61,7 @@ void check_target(const Config& cfg, PgSession& s, const std::string& source, co
 }
 
 ProcessSpec pg_restore_spec(const Config& cfg, const PgTools& tools, const std::string& temp_db, bool no_owner) {
-  ProcessSpec spec;
-  spec.program = tools.pg_restore;
-  spec.args = {"--format=custom", "--exit-on-error", "--no-password", "--dbname=" + temp_db};
-  for (auto& a : owner_args(cfg.restore, no_owner)) spec.args.push_back(a);
-  spec.env_set = pg_child_env(cfg.postgres, temp_db);
-  return spec;
+  return pg_restore_into(tools, cfg.postgres, temp_db, owner_args(cfg.restore, no_owner));
 }
 
 [[noreturn]] void throw_restore_failed(Process& restore) {
@@ -259,7 +254,7 @@ RestoreResult restore_backup(RunContext& ctx, const RestoreRequest& req, const P
   // archive is restored without owners. Checked before anything is created.
   bool keep_owners = !(cfg.restore.no_owner || cfg.restore.owner || req.no_owner);
   if (keep_owners) {
-    std::string toc = read_toc(storage, *entry, manifest ? &*manifest : nullptr, keys, tools.pg_restore);
+    std::string toc = read_toc(storage, *entry, manifest ? &*manifest : nullptr, keys, tools);
     std::vector<std::string> missing;
     for (const auto& role : toc_owners(toc))
       if (!session.scalar("select 1 from pg_roles where rolname = $1", {role})) missing.push_back(quote_name(role));

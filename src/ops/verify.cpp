@@ -10,6 +10,7 @@
 
 #include "ops/reader.h"
 #include "ops/backups.h"
+#include "ops/outcome.h"
 #include "ops/restore.h"
 #include "pg/scratch_database.h"
 #include "pg/session.h"
@@ -119,8 +120,7 @@ VerifyResult verify_backup(RunContext& ctx, const BackupEntry& entry, bool resto
   r.database = entry.db;
   r.id = entry.id;
   r.stored_bytes = entry.stored_bytes;
-  auto t0 = std::chrono::steady_clock::now();
-  try {
+  record_outcome(r, [&](std::chrono::steady_clock::time_point&) {
     std::optional<Manifest> m = load_manifest(storage, entry);
     if (m && entry.stored_bytes != m->stored_bytes)
       throw OperationError("the stored object " + entry.data_key + " has " + std::to_string(entry.stored_bytes) +
@@ -143,17 +143,14 @@ VerifyResult verify_backup(RunContext& ctx, const BackupEntry& entry, bool resto
     CopyRowCounter counter;
     std::uint64_t dump_bytes = 0;
     {
-      ArchiveReader list({tools.pg_restore, {"--list", "--format=custom"}}, [&](const char* d, std::size_t n) { toc.append(d, n); },
+      ArchiveReader list(pg_restore_list(tools), [&](const char* d, std::size_t n) { toc.append(d, n); },
                   true);
-      ArchiveReader parse({tools.pg_restore, {"--format=custom", "--file=-"}},
+      ArchiveReader parse(pg_restore_to_sql(tools),
                    [&](const char* d, std::size_t n) { counter.feed(d, n); }, false);
       std::optional<ArchiveReader> restore;
       if (scratch) {
-        ProcessSpec spec{tools.pg_restore, {"--format=custom", "--exit-on-error", "--no-password",
-                                            "--dbname=" + scratch->name()}};
-        for (auto& a : owner_args(config.restore, false)) spec.args.push_back(a);
-        spec.env_set = pg_child_env(config.postgres, scratch->name());
-        restore.emplace(spec, nullptr, false);
+        restore.emplace(pg_restore_into(tools, config.postgres, scratch->name(), owner_args(config.restore, false)),
+                        nullptr, false);
       }
       try {
         read_dump(storage, entry, m ? &*m : nullptr, keys,
@@ -218,13 +215,7 @@ VerifyResult verify_backup(RunContext& ctx, const BackupEntry& entry, bool resto
       r.restore_tested = true;
     }
     r.ok = true;
-  } catch (const CancelledError&) {
-    throw;
-  } catch (const std::exception& e) {
-    r.ok = false;
-    r.error = log::mask_secrets(e.what());
-  }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  });
   return r;
 }
 
@@ -232,7 +223,7 @@ std::optional<std::string> record_verification(const Config& config, const std::
                                                const VerifyResult& result) {
   try {
     StateStore(state_directory(config.backup.state_dir)).update(database, [&](DatabaseState& s) {
-      s.verified_at = format_iso_utc(std::chrono::system_clock::now());
+      s.verified_at = std::chrono::system_clock::now();
       s.verify_ok = result.ok;
       s.verified_id = result.id;
       s.restore_tested = result.restore_tested;

@@ -86,4 +86,18 @@ std::map<std::string, std::string> pg_child_env(const PostgresConfig& cfg, const
   return env;
 }
 
+ProcessSpec pg_restore_into(const PgTools& tools, const PostgresConfig& cfg, const std::string& dbname,
+                            const std::vector<std::string>& extra_args) {
+  ProcessSpec spec;
+  spec.program = tools.pg_restore;
+  spec.args = {"--format=custom", "--exit-on-error", "--no-password", "--dbname=" + dbname};
+  spec.args.insert(spec.args.end(), extra_args.begin(), extra_args.end());
+  spec.env_set = pg_child_env(cfg, dbname);
+  return spec;
+}
+
+ProcessSpec pg_restore_list(const PgTools& tools) { return {tools.pg_restore, {"--list", "--format=custom"}}; }
+
+ProcessSpec pg_restore_to_sql(const PgTools& tools) { return {tools.pg_restore, {"--format=custom", "--file=-"}}; }
+
 }  // namespace bb

@@ -4,8 +4,10 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
+#include "util/process.h"
 
 namespace bb {
 
@@ -20,6 +22,15 @@ struct PgTools {
 // set, else /usr/lib/postgresql/<major>/bin, else the newest /usr/lib/postgresql/N/bin
 // with N >= major. Throws OperationError naming what to install.
 PgTools find_pg_tools(const PostgresConfig& cfg, int server_major);
+
+// pg_restore reading a custom-format archive on stdin into database `dbname` (stopping at
+// the first error; extra_args e.g. --no-owner). Connects through pg_child_env.
+ProcessSpec pg_restore_into(const PgTools& tools, const PostgresConfig& cfg, const std::string& dbname,
+                            const std::vector<std::string>& extra_args = {});
+// pg_restore printing the archive's table of contents (reads only as much as it needs).
+ProcessSpec pg_restore_list(const PgTools& tools);
+// pg_restore turning the archive on stdin into SQL on stdout (reads the whole archive).
+ProcessSpec pg_restore_to_sql(const PgTools& tools);
 
 // Environment for a client program connecting to `dbname` (PGHOST, PGPORT, PGUSER,
 // PGPASSWORD, PGDATABASE, PGAPPNAME, PGCONNECT_TIMEOUT).

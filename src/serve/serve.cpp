@@ -25,15 +25,6 @@ namespace {
 
 constexpr auto kTick = std::chrono::milliseconds(250);
 
-TimePoint parse_iso_or_epoch(const std::string& iso) {
-  if (iso.empty()) return TimePoint{};
-  try {
-    return parse_user_time(iso, resolve_zone("UTC"));
-  } catch (const std::exception&) {
-    return TimePoint{};
-  }
-}
-
 // The databases an entry covers right now (all_others asks the server).
 std::vector<std::string> resolve(const Config& config, const ScheduleEntry& entry) {
   std::vector<std::string> out = entry.databases;
@@ -130,7 +121,7 @@ class Scheduler {
       auto dbs = due_for_catch_up(safe_resolve(entry), entry.schedule, now, zone_, config_.backup.catch_up,
                                   [&](const std::string& db) {
                                     auto it = state.find(db);
-                                    return it == state.end() ? std::string() : it->second.backup_at;
+                                    return it == state.end() ? std::nullopt : it->second.backup_at;
                                   });
       due.insert(due.end(), dbs.begin(), dbs.end());
     }
@@ -143,7 +134,7 @@ class Scheduler {
         for (const auto& [entry, next] : entries_)
           for (const auto& db : entry.databases) {
             auto it = state.find(db);
-            if (it == state.end() || parse_iso_or_epoch(it->second.verified_at) < *fired) missed = true;
+            if (it == state.end() || it->second.verified_at.value_or(TimePoint{}) < *fired) missed = true;
           }
       if (missed) run_drill();
     }
@@ -241,12 +232,12 @@ std::vector<ScheduleEntry> schedule_entries(const Config& config) {
 std::vector<std::string> due_for_catch_up(const std::vector<std::string>& databases, const CronSchedule& schedule,
                                           TimePoint now, const date::time_zone* zone,
                                           std::chrono::seconds catch_up,
-                                          const std::function<std::string(const std::string&)>& last_run) {
+                                          const std::function<std::optional<TimePoint>(const std::string&)>& last_run) {
   std::vector<std::string> due;
   auto fired = schedule.previous_at_or_before(now, zone);
   if (!fired || now - *fired > catch_up) return due;
   for (const auto& db : databases)
-    if (parse_iso_or_epoch(last_run(db)) < *fired) due.push_back(db);
+    if (last_run(db).value_or(TimePoint{}) < *fired) due.push_back(db);
   return due;
 }
 

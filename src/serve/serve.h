@@ -28,12 +28,12 @@ struct ScheduleEntry {
 std::vector<ScheduleEntry> schedule_entries(const Config& config);
 
 // Databases whose latest scheduled time (at or before now, within [backup] catch_up) has
-// no backup run recorded after it. last_run: ISO UTC time of a database's last run, or
-// empty. Pure.
+// no backup run recorded after it. last_run: the time of a database's last run, or
+// nullopt (never). Pure.
 std::vector<std::string> due_for_catch_up(const std::vector<std::string>& databases, const CronSchedule& schedule,
                                           TimePoint now, const date::time_zone* zone,
                                           std::chrono::seconds catch_up,
-                                          const std::function<std::string(const std::string&)>& last_run);
+                                          const std::function<std::optional<TimePoint>(const std::string&)>& last_run);
 
 int cmd_serve(const std::function<Config()>& reload, Config initial);
 

@@ -21,14 +21,14 @@ namespace {
 
 DatabaseState from_json(const nlohmann::json& j) {
   DatabaseState s;
-  s.backup_at = j.value("backup_at", "");
+  s.backup_at = parse_iso_utc(j.value("backup_at", ""));  // written by format_iso_utc; anything else: never
   s.backup_ok = j.value("backup_ok", false);
   s.backup_id = j.value("backup_id", "");
   s.backup_error = j.value("backup_error", "");
   s.dump_bytes = j.value("dump_bytes", std::uint64_t{0});
   s.stored_bytes = j.value("stored_bytes", std::uint64_t{0});
   s.backup_seconds = j.value("backup_seconds", 0.0);
-  s.verified_at = j.value("verified_at", "");
+  s.verified_at = parse_iso_utc(j.value("verified_at", ""));
   s.verify_ok = j.value("verify_ok", false);
   s.verified_id = j.value("verified_id", "");
   s.restore_tested = j.value("restore_tested", false);
@@ -37,9 +37,9 @@ DatabaseState from_json(const nlohmann::json& j) {
 }
 
 nlohmann::ordered_json to_json(const DatabaseState& s) {
-  return {{"backup_at", s.backup_at},       {"backup_ok", s.backup_ok},       {"backup_id", s.backup_id},
+  return {{"backup_at", format_iso_utc_or_empty(s.backup_at)},       {"backup_ok", s.backup_ok},       {"backup_id", s.backup_id},
           {"backup_error", s.backup_error}, {"dump_bytes", s.dump_bytes},     {"stored_bytes", s.stored_bytes},
-          {"backup_seconds", s.backup_seconds}, {"verified_at", s.verified_at}, {"verify_ok", s.verify_ok},
+          {"backup_seconds", s.backup_seconds}, {"verified_at", format_iso_utc_or_empty(s.verified_at)}, {"verify_ok", s.verify_ok},
           {"verified_id", s.verified_id},   {"restore_tested", s.restore_tested}, {"verify_error", s.verify_error}};
 }
 

@@ -9,11 +9,13 @@
 #include <optional>
 #include <string>
 
+#include "util/time.h"
+
 namespace bb {
 
 struct DatabaseState {
   // Last backup run of this database.
-  std::string backup_at;      // ISO UTC; empty: never
+  std::optional<TimePoint> backup_at;    // nullopt: never
   bool backup_ok = false;
   std::string backup_id;      // of the last successful backup
   std::string backup_error;   // plain reason when it failed
@@ -21,7 +23,7 @@ struct DatabaseState {
   std::uint64_t stored_bytes = 0;
   double backup_seconds = 0;
   // Last verification.
-  std::string verified_at;    // ISO UTC; empty: never
+  std::optional<TimePoint> verified_at;  // nullopt: never
   bool verify_ok = false;
   std::string verified_id;
   bool restore_tested = false;

@@ -485,22 +485,4 @@ ProcessResult run_process(const ProcessSpec& spec, std::string_view stdin_data) 
   return result;
 }
 
-std::string describe_command(const ProcessSpec& spec) {
-  auto quote = [](const std::string& word) {
-    if (!word.empty() && word.find_first_of(" \t\n'\"\\$`") == std::string::npos) return word;
-    std::string quoted = "'";
-    for (char c : word) {
-      if (c == '\'') {
-        quoted += "'\\''";
-      } else {
-        quoted += c;
-      }
-    }
-    return quoted + "'";
-  };
-  std::string text = quote(spec.program);
-  for (const auto& arg : spec.args) text += " " + quote(arg);
-  return log::mask_secrets(text);
-}
-
 }  // namespace bb

@@ -98,7 +98,4 @@ struct ProcessResult {
 // Runs a child to completion, feeding stdin_data (if any) and capturing stdout.
 ProcessResult run_process(const ProcessSpec& spec, std::string_view stdin_data = {});
 
-// "a 'b c' d": a program and arguments quoted for messages and logs (not for a shell).
-std::string describe_command(const ProcessSpec& spec);
-
 }  // namespace bb

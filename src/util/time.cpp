@@ -40,4 +40,17 @@ std::string format_iso_utc(TimePoint time) {
   return date::format("%Y-%m-%dT%H:%M:%SZ", date::floor<std::chrono::seconds>(time));
 }
 
+std::optional<TimePoint> parse_iso_utc(const std::string& text) {
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text[19] != 'Z' || !all_digits(text, 0, 4) || !all_digits(text, 5, 2) ||
+      !all_digits(text, 8, 2) || !all_digits(text, 11, 2) || !all_digits(text, 14, 2) || !all_digits(text, 17, 2))
+    return std::nullopt;
+  return utc_time(num(text, 0, 4), num(text, 5, 2), num(text, 8, 2), num(text, 11, 2), num(text, 14, 2),
+                  num(text, 17, 2));
+}
+
+std::string format_iso_utc_or_empty(const std::optional<TimePoint>& time) {
+  return time ? format_iso_utc(*time) : std::string();
+}
+
 }  // namespace bb

@@ -20,5 +20,9 @@ std::optional<TimePoint> parse_compact_utc(const std::string& text);
 
 // ISO 8601 UTC with seconds, e.g. 2026-11-24T04:00:00Z.
 std::string format_iso_utc(TimePoint time);
+// Reverses format_iso_utc; nullopt for any other text.
+std::optional<TimePoint> parse_iso_utc(const std::string& text);
+// format_iso_utc, or "" for no time (how the state file and --json write "never").
+std::string format_iso_utc_or_empty(const std::optional<TimePoint>& time);
 
 }  // namespace bb

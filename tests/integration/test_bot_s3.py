@@ -461,8 +461,8 @@ class BotOverS3(ServersTestCase):
         self.assertEqual(self.pg.databases(), before)
         self.s3.assert_clean(self)
         self.assert_bot_alive()
-        # KNOWN BUG (see the report): the reason is the CLI's text, ending in
-        # "— restore another backup (--backup ID)".
+        # Once the reason ended in the CLI's "(--backup ID)"; errors now carry a Remedy that
+        # the bot words itself (util/error.h), so no flag can reach its user.
         self.assertNotIn("--backup", text, "the bot tells its user to use a command-line flag")
 
     def test_3c_object_not_matching_its_manifest_is_called_damaged(self):
@@ -504,8 +504,9 @@ class BotOverS3(ServersTestCase):
         self.assertEqual(self.pg.databases(), before)
         self.s3.assert_clean(self)
         self.assert_bot_alive()
-        # KNOWN BUG (see the report): the reason is pg_restore's "COPY failed for table ...
-        # invalid input syntax for type integer" — the damage is never named.
+        # Once the reason was pg_restore's "COPY failed for table ... invalid input syntax for
+        # type integer"; a restore now reads the object to its end and checks size and SHA-256
+        # before reporting, so the damage is named.
         self.assertIn("damaged", text)
 
     # ---- 4 -------------------------------------------------------------------------

@@ -83,7 +83,7 @@ class FakeBackend : public BotBackend {
   std::map<std::string, DatabaseState> status() override {
     ++calls;
     DatabaseState s;
-    s.backup_at = "2024-09-19T01:00:00Z";
+    s.backup_at = parse_iso_utc("2024-09-19T01:00:00Z");
     s.backup_ok = true;
     s.stored_bytes = 123 << 20;
     return {{"buh2_db", s}};

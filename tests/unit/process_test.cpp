@@ -247,10 +247,5 @@ TEST(Process, MoveKeepsTheChild) {
   EXPECT_EQ(b.wait(), 5);
 }
 
-TEST(Process, DescribeCommandQuotes) {
-  EXPECT_EQ(describe_command(ProcessSpec{"pg_dump", {"-Fc", "-d", "my db"}}),
-            "pg_dump -Fc -d 'my db'");
-}
-
 }  // namespace
 }  // namespace bb

@@ -69,7 +69,7 @@ TEST(ServeSchedule, NothingConfiguredSchedulesNothing) {
 struct CatchUpCase {
   const char* name;
   const char* now;       // backup-id notation, UTC
-  const char* last_run;  // ISO UTC, "" = never
+  const char* last_run;  // ISO UTC, "" = never, anything else unreadable (= never)
   long catch_up_hours;
   bool due;
 };
@@ -81,7 +81,7 @@ TEST_P(ServeCatchUp, DueOnlyWhenTheLastScheduledTimeWasMissedRecently) {
   const auto* moscow = date::locate_zone("Europe/Moscow");  // UTC+3, no DST
   CronSchedule daily_4am = CronSchedule::parse("0 4 * * *");  // 01:00 UTC
   auto due = due_for_catch_up({"buh"}, daily_4am, at(c.now), moscow, hours(c.catch_up_hours),
-                              [&](const std::string&) { return std::string(c.last_run); });
+                              [&](const std::string&) { return parse_iso_utc(c.last_run); });
   EXPECT_EQ(!due.empty(), c.due);
 }
 
@@ -103,14 +103,14 @@ TEST(ServeCatchUp, OnlyTheDatabasesThatMissedTheRun) {
   CronSchedule s = CronSchedule::parse("0 4 * * *");
   std::map<std::string, std::string> last{{"buh", "2026-12-01T04:00:03Z"}, {"zup", "2026-11-30T04:00:03Z"}};
   auto due = due_for_catch_up({"buh", "zup", "new"}, s, at("20261201T050000Z"), utc, hours(6),
-                              [&](const std::string& d) { return last.count(d) ? last[d] : std::string(); });
+                              [&](const std::string& d) { return last.count(d) ? parse_iso_utc(last[d]) : std::nullopt; });
   EXPECT_EQ(due, (std::vector<std::string>{"zup", "new"}));
 }
 
 TEST(ServeCatchUp, WeeklyScheduleLooksBackToItsDay) {
   const auto* utc = date::locate_zone("UTC");
   CronSchedule mondays = CronSchedule::parse("0 4 * * MON");  // 2026-11-30 is a Monday
-  auto never = [](const std::string&) { return std::string(); };
+  auto never = [](const std::string&) { return std::optional<TimePoint>(); };
   EXPECT_EQ(due_for_catch_up({"zup"}, mondays, at("20261130T080000Z"), utc, hours(6), never).size(), 1u);
   EXPECT_TRUE(due_for_catch_up({"zup"}, mondays, at("20261201T050000Z"), utc, hours(6), never).empty());
 }
@@ -123,7 +123,7 @@ TEST(ServeCatchUp, AcrossTheSpringDstGap) {
   auto fired = s.previous_at_or_before(at("20260329T020000Z"), berlin);
   ASSERT_TRUE(fired.has_value());
   auto due = due_for_catch_up({"buh"}, s, at("20260329T020000Z"), berlin, hours(6),
-                              [](const std::string&) { return std::string("2026-03-28T01:30:04Z"); });
+                              [](const std::string&) { return parse_iso_utc("2026-03-28T01:30:04Z"); });
   EXPECT_EQ(due.size(), 1u);
   EXPECT_LE(at("20260329T020000Z") - *fired, hours(6));
 }

@@ -41,5 +41,16 @@ TEST(Time, IsoDropsFractions) {
   EXPECT_EQ(format_compact_utc(t), "20261124T040000Z");
 }
 
+TEST(Time, IsoRoundTripAndRejects) {
+  auto t = utc_time(2026, 12, 1, 4, 5, 6);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(parse_iso_utc(format_iso_utc(*t)), t);
+  EXPECT_EQ(format_iso_utc_or_empty(t), "2026-12-01T04:05:06Z");
+  EXPECT_EQ(format_iso_utc_or_empty(std::nullopt), "");
+  for (const char* bad : {"", "2026-12-01", "2026-12-01T04:05:06", "2026-13-01T04:05:06Z", "2026-12-01 04:05:06Z",
+                          "yesterday-ish", "2026-12-01T04:05:60Z", "+026-12-01T04:05:06Z"})
+    EXPECT_FALSE(parse_iso_utc(bad)) << bad;
+}
+
 }  // namespace
 }  // namespace bb
