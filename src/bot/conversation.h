@@ -118,6 +118,9 @@ class Conversation {
   // Number of jobs waiting behind the running one.
   std::size_t queued_jobs() const { return queue_.size(); }
 
+  // A failed job's reason with the bot's words for its remedy (never a command-line flag).
+  std::string reason(const JobOutcome& outcome) const;
+
  private:
   // What a button offered in a chat stands for.
   struct Offer {
@@ -144,8 +147,6 @@ class Conversation {
   std::string offer(std::int64_t chat, Offer offer);
   void retire_group(std::int64_t chat, std::uint64_t group);
   std::string t(Msg msg, std::initializer_list<std::pair<std::string_view, std::string>> values = {}) const;
-  // A failed job's reason with the bot's words for its remedy.
-  std::string reason(const JobOutcome& outcome) const;
   std::string when(TimePoint time) const;
 
   std::vector<Action> on_text(const Incoming& u);

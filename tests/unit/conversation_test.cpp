@@ -49,9 +49,11 @@ class FakeBackend : public BotBackend {
     return it == stored.end() ? std::vector<BotBackup>{} : it->second;
   }
   std::string restore_target(const std::string& db) override { return db + "_archive"; }
+  std::optional<OperationError> restore_error;  // thrown by restore() when set
   RestoreResult restore(const std::string& db, const std::string& id, const ProgressCallback& progress) override {
     ++calls;
     restores.push_back({db, id});
+    if (restore_error) throw *restore_error;
     if (progress) progress(50, 100);
     RestoreResult r;
     r.database = db + "_archive";
@@ -565,6 +567,44 @@ TEST(Telegram, ParsesUpdatesAndSurvivesMalformedOnes) {
   for (int i = 0; i < 4100; ++i) cyr += "ж";
   std::string cut = fit_message(cyr);
   EXPECT_EQ(cut.size(), 4000u * 2 + std::string("…").size());
+}
+
+TEST(Conversation, ARemedyIsWordedForTheBotNeverAsAFlag) {
+  // The core's refusal carries a remedy; the command line would say "--into", the bot asks
+  // the administrator in its user's language.
+  for (Language lang : {Language::kRu, Language::kEn}) {
+    FakeBackend backend = make_backend();
+    backend.restore_error.emplace("refusing to restore into \"buh2_db_archive\": that database exists and was not "
+                                  "created by BackupBuddy",
+                                  Remedy::kChooseTargetName);
+    ConversationSettings s = settings();
+    s.language = lang;
+    Conversation c(backend, s);
+    Job job;
+    job.id = 1;
+    job.kind = Job::Kind::kRestore;
+    job.db = "buh2_db";
+    job.backup_id = "20240919T010000Z";
+    JobOutcome outcome = run_job(backend, job, {});
+    ASSERT_FALSE(outcome.ok);
+    EXPECT_EQ(outcome.remedy, Remedy::kChooseTargetName);
+    std::string reason = c.reason(outcome);
+    EXPECT_EQ(reason, outcome.error + " — " + remedy_text(lang, Remedy::kChooseTargetName));
+    EXPECT_EQ(reason.find("--"), std::string::npos) << reason;
+    EXPECT_NE(reason.find(lang == Language::kRu ? "администратора" : "administrator"), std::string::npos) << reason;
+  }
+}
+
+TEST(Remedies, EveryRemedyIsWordedByTheBotInBothLanguagesWithoutFlags) {
+  for (Remedy r : {Remedy::kChooseTargetName, Remedy::kShorterTargetName, Remedy::kRestoreWithoutDisk,
+                   Remedy::kRestoreWithoutOwners, Remedy::kSeeBackups, Remedy::kSeeArchives,
+                   Remedy::kIncludeOtherArchives, Remedy::kNameDatabases})
+    for (Language lang : {Language::kRu, Language::kEn}) {
+      std::string text = remedy_text(lang, r);
+      EXPECT_FALSE(text.empty()) << static_cast<int>(r);
+      EXPECT_EQ(text.find("--"), std::string::npos) << text;
+    }
+  EXPECT_EQ(remedy_text(Language::kEn, Remedy::kNone), "");
 }
 
 }  // namespace
