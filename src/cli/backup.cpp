@@ -17,6 +17,7 @@
 #include "ops/backups.h"
 #include "crypto/age.h"
 #include "ops/prune.h"
+#include "notify/metrics.h"
 #include "notify/notifier.h"
 #include "ops/verify.h"
 #include "pg/session.h"
@@ -35,8 +36,11 @@
 namespace bb {
 
 int cmd_backup(const Config& config, const BackupOptions& options) {
+  Notifiers notifiers(config);
+  notifiers.run_started();
   std::vector<BackupResult> results = run_backups(config, options.databases, options.all, !options.no_prune, "backup");
-  Notifiers(config).run_finished(results);
+  write_metrics_textfile(config);
+  notifiers.run_finished(results);
   int failed = 0;
   for (const auto& r : results) failed += r.ok ? 0 : 1;
   if (options.json) {
