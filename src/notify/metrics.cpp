@@ -26,7 +26,7 @@ double epoch_seconds(TimePoint time) { return std::chrono::duration<double>(time
 
 std::string number(double value) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", value);
+  std::snprintf(buf, sizeof buf, "%.15g", value);
   std::string out = buf;
   // Whole numbers as integers (sizes, counts, timestamps of whole seconds).
   if (value == static_cast<double>(static_cast<long long>(value)) && value < 9e15 && value > -9e15)

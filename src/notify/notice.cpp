@@ -18,6 +18,7 @@ struct SubjectText {
   const char* run_failed;    // {server} {failed} {n}
   const char* run_warning;   // {server} {n} {warned}
   const char* run_ok;        // {server} {n}
+  const char* run_ok_one;    // {server} {db}
   const char* run_started;   // {server}
   const char* db_failed;     // {server} {db}
   const char* drill_failed;  // {server} {failed} {n}
@@ -31,6 +32,7 @@ const SubjectText kEnglish{
     "{server}: {failed} of {n} databases failed",
     "{server}: {n} databases backed up, {warned} with warnings",
     "{server}: all {n} databases backed up",
+    "{server}: {db} backed up",
     "{server}: backup run started",
     "{server}: {db} was not backed up",
     "{server}: restore drill — {failed} of {n} databases failed to restore",
@@ -44,6 +46,7 @@ const SubjectText kRussian{
     "{server}: не сохранено баз: {failed} из {n}",
     "{server}: сохранено баз: {n}, с предупреждениями: {warned}",
     "{server}: все базы ({n}) сохранены",
+    "{server}: {db} сохранена",
     "{server}: резервное копирование началось",
     "{server}: не удалось сохранить {db}",
     "{server}: проверка восстановления — не восстановилось баз: {failed} из {n}",
@@ -210,7 +213,8 @@ Notice run_finished_notice(const std::vector<BackupResult>& results, const std::
                   ? fill(t.run_failed, {{"server", server}, {"failed", std::to_string(failed)}, {"n", count}})
               : outcome == Outcome::kWarning
                   ? fill(t.run_warning, {{"server", server}, {"n", count}, {"warned", std::to_string(warned)}})
-                  : fill(t.run_ok, {{"server", server}, {"n", count}});
+              : results.size() == 1 ? fill(t.run_ok_one, {{"server", server}, {"db", results.front().database}})
+                                    : fill(t.run_ok, {{"server", server}, {"n", count}});
   n.text = format_run_report(results, language);
   for (const auto& line : extra_lines) n.text += "\n" + line;
   nlohmann::ordered_json run;

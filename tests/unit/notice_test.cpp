@@ -59,7 +59,8 @@ TEST(Notice, SubjectsNameTheServerAndTheOutcome) {
   EXPECT_EQ(run_finished_notice({warned, ok("c")}, {}, "db1", "en", kStart, kNow).subject,
             "db1: 2 databases backed up, 1 with warnings");
   EXPECT_EQ(run_outcome({warned, ok("c")}), Outcome::kWarning);
-  EXPECT_EQ(run_finished_notice({ok("a")}, {}, "db1", "en", kStart, kNow).subject, "db1: all 1 databases backed up");
+  EXPECT_EQ(run_finished_notice({ok("a"), ok("c")}, {}, "db1", "en", kStart, kNow).subject, "db1: all 2 databases backed up");
+  EXPECT_EQ(run_finished_notice({ok("a")}, {}, "db1", "en", kStart, kNow).subject, "db1: a backed up");
   EXPECT_EQ(run_finished_notice(mixed, {}, "db1", "ru", kStart, kNow).subject, "db1: не сохранено баз: 1 из 3");
   EXPECT_EQ(backup_failed_notice(mixed[1], "db1", "en", kNow).subject, "db1: b was not backed up");
   EXPECT_EQ(test_notice("db1", "en", kNow).subject, "db1: BackupBuddy test message");
