@@ -302,6 +302,13 @@ class AlertsTest(unittest.TestCase):
                     with open(cls.textfile, encoding="utf-8") as t:
                         f.write("=== textfile\n" + t.read())
 
+    def test_the_example_alert_rules_are_valid(self):
+        rules = os.path.join(bbenv.HERE, "..", "..", "docs", "prometheus-rules.yml")
+        proc = subprocess.run([PROMTOOL, "check", "rules", rules], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+        self.assertEqual(proc.returncode, 0, proc.stdout)
+        self.assertIn("backupbuddy_last_success_timestamp_seconds > 26 * 3600", open(rules).read())
+
     def test_bad_channel_config_is_an_error_with_file_and_line(self):
         cfg = local_config(self.pg, self.store, self.state, ["shop"])
         cfg["notify"] = [{"type": "webhook", "url": "http://127.0.0.1:1/x", "format": "telex"}]
