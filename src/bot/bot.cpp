@@ -90,8 +90,8 @@ BackupResult CoreBackend::backup(const std::string& db, const ProgressCallback& 
   }
   // The same run as every other (lock, verification, state file, retention), then the report.
   Notifiers notifiers(config_);
-  notifiers.run_started();
-  std::vector<BackupResult> results = run_backups(config_, {db}, false, true, "backup (telegram bot)", {}, progress);
+  std::vector<BackupResult> results =
+      run_backups(config_, {db}, false, true, "backup (telegram bot)", {}, progress, [&] { notifiers.run_started(); });
   write_metrics_textfile(config_);
   notifiers.run_finished(results);
   BackupResult r = results.at(0);

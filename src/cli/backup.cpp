@@ -37,8 +37,20 @@ namespace bb {
 
 int cmd_backup(const Config& config, const BackupOptions& options) {
   Notifiers notifiers(config);
-  notifiers.run_started();
-  std::vector<BackupResult> results = run_backups(config, options.databases, options.all, !options.no_prune, "backup");
+  std::vector<BackupResult> results;
+  try {
+    results = run_backups(config, options.databases, options.all, !options.no_prune, "backup", {}, {},
+                          [&] { notifiers.run_started(); });
+  } catch (const LockHeldError&) {
+    throw;
+  } catch (const CancelledError&) {
+    throw;
+  } catch (const std::exception& e) {
+    // The run could not start (PostgreSQL unreachable, no pg_dump, storage misconfigured):
+    // every channel hears it, then main reports it and sets the exit code.
+    notifiers.alert(std::string("❌ BackupBuddy: the backup run failed: ") + log::mask_secrets(e.what()));
+    throw;
+  }
   write_metrics_textfile(config);
   notifiers.run_finished(results);
   int failed = 0;

@@ -158,10 +158,12 @@ class Scheduler {
     log::info("serve: backing up " + std::to_string(unique.size()) + " database(s) (" + why + ")");
     try {
       Notifiers notifiers(config_);
-      notifiers.run_started();
-      auto results = run_backups(config_, unique, false, true, "serve", [&](const BackupResult& r) {
-        if (!r.ok) notifiers.backup_failed(r);
-      });
+      auto results = run_backups(
+          config_, unique, false, true, "serve",
+          [&](const BackupResult& r) {
+            if (!r.ok) notifiers.backup_failed(r);
+          },
+          {}, [&] { notifiers.run_started(); });
       write_metrics_textfile(config_);
       notifiers.run_finished(results);
     } catch (const CancelledError&) {

@@ -302,12 +302,31 @@ class AlertsTest(unittest.TestCase):
                     with open(cls.textfile, encoding="utf-8") as t:
                         f.write("=== textfile\n" + t.read())
 
+    def test_b_run_that_cannot_start_pings_fail_and_mails(self):
+        """PostgreSQL unreachable: the run (lock held) pings /start, then /fail, and mails the reason."""
+        base = "http://127.0.0.1:%d" % self.http.server_address[1]
+        cfg = local_config(self.pg, self.store, os.path.join(self.tmp, "state-down"), ["shop"],
+                           telegram={"language": "en"})
+        cfg["postgres"]["port"] = free_port()
+        cfg["notify"] = [dict(self.notify[0]), {"type": "heartbeat", "url": base + "/down/" + HEARTBEAT_ID}]
+        path = write_config(os.path.join(self.tmp, "down.toml"), cfg)
+        mails = len(self.mail.messages)
+        proc = run_bb(["backup"], path)
+        self.assertNotEqual(proc.returncode, 0, describe(proc))
+        self.assertEqual(self.http.paths("/down/"), ["/down/%s/start" % HEARTBEAT_ID, "/down/%s/fail" % HEARTBEAT_ID])
+        frm, rcpt, content = self.wait_for_mail(mails + 1)
+        msg = email.message_from_bytes(content, policy=email.policy.default)
+        self.assertEqual(msg["Subject"], "%s: BackupBuddy alert" % socket.gethostname())
+        self.assertIn("the backup run failed", msg.get_content())
+        self.assert_no_secrets(proc.stdout, proc.stderr)
+
     def test_the_example_alert_rules_are_valid(self):
         rules = os.path.join(bbenv.HERE, "..", "..", "docs", "prometheus-rules.yml")
         proc = subprocess.run([PROMTOOL, "check", "rules", rules], stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
         self.assertEqual(proc.returncode, 0, proc.stdout)
-        self.assertIn("backupbuddy_last_success_timestamp_seconds > 26 * 3600", open(rules).read())
+        with open(rules) as f:
+            self.assertIn("backupbuddy_last_success_timestamp_seconds > 26 * 3600", f.read())
 
     def test_bad_channel_config_is_an_error_with_file_and_line(self):
         cfg = local_config(self.pg, self.store, self.state, ["shop"])
