@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything BackupBuddy needs to build, test, demo and benchmark on Debian 12:
 # compilers and libraries (Debian packages only), PostgreSQL 15, zstd, age, awscli,
-# python3-botocore, Node.js + npm, GNU time, and the npm test servers in tests/tools.
+# python3-botocore, python3-aiosmtpd and promtool (Debian prometheus) for the alert tests, Node.js + npm, GNU time, and the npm test servers in tests/tools.
 # Safe to run again: when everything is already there it only checks and returns.
 # Needs root or sudo for apt-get.
 set -euo pipefail
@@ -14,6 +14,7 @@ PACKAGES=(
   libcurl4-openssl-dev libpugixml-dev nlohmann-json3-dev libtomlplusplus-dev libpq-dev
   libzstd-dev libssl-dev libcli11-dev libgtest-dev libhowardhinnant-date-dev
   postgresql-15 postgresql-client-15 zstd age awscli python3 python3-botocore time
+  python3-aiosmtpd prometheus
   clang libclang-rt-14-dev
 )
 
@@ -57,6 +58,8 @@ for tool in /usr/lib/postgresql/15/bin/initdb /usr/lib/postgresql/15/bin/pg_dump
   [ -x "$tool" ] || { echo "error: $tool is missing after installation" >&2; exit 1; }
 done
 /usr/bin/python3 -c 'import botocore' || { echo "error: python3-botocore not importable by /usr/bin/python3" >&2; exit 1; }
+/usr/bin/python3 -c 'import aiosmtpd' || { echo "error: python3-aiosmtpd not importable by /usr/bin/python3" >&2; exit 1; }
+[ -x /usr/bin/promtool ] || { echo "error: /usr/bin/promtool (Debian prometheus) is missing" >&2; exit 1; }
 node_ok || { echo "error: Node.js >= 18 with npm is required" >&2; exit 1; }
 
 # npm test servers (s3rver, telegram-test-api), pinned by tests/tools/package-lock.json.

@@ -136,6 +136,8 @@ int main(int argc, char** argv) {
   bool check_json = false;
   auto* check = app.add_subcommand("check", "check config, PostgreSQL, pg_dump and storage");
   check->add_flag("--json", check_json, "print as JSON");
+  bool check_notify = false;
+  check->add_flag("--notify", check_notify, "send a test message on every notification channel");
 
   bb::ArchivesOptions archives_opts;
   auto* archives = app.add_subcommand("archives", "list (or drop) the archive databases BackupBuddy created from this config's databases");
@@ -166,7 +168,7 @@ int main(int argc, char** argv) {
     if (*list) return bb::cmd_list(config, list_opts);
     if (*prune) return bb::cmd_prune(config, prune_opts);
     if (*restore) return bb::cmd_restore(config, restore_opts);
-    if (*check) return bb::cmd_check(config, check_json);
+    if (*check) return bb::cmd_check(config, check_json, check_notify);
     if (*status) return bb::cmd_status(config, status_json);
     if (*serve) return bb::cmd_serve([&] { return load(config_path); }, config);
     if (*verify) return bb::cmd_verify(config, verify_opts);

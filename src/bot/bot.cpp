@@ -10,6 +10,7 @@
 #include "ops/archives.h"
 #include "ops/backups.h"
 #include "ops/list.h"
+#include "notify/metrics.h"
 #include "notify/notifier.h"
 #include "pg/session.h"
 #include "pg/tools.h"
@@ -88,8 +89,11 @@ BackupResult CoreBackend::backup(const std::string& db, const ProgressCallback& 
       throw OperationError(quote_name(db) + " is not a configured database");
   }
   // The same run as every other (lock, verification, state file, retention), then the report.
-  std::vector<BackupResult> results = run_backups(config_, {db}, false, true, "backup (telegram bot)", {}, progress);
-  Notifiers(config_).run_finished(results);
+  Notifiers notifiers(config_);
+  std::vector<BackupResult> results =
+      run_backups(config_, {db}, false, true, "backup (telegram bot)", {}, progress, [&] { notifiers.run_started(); });
+  write_metrics_textfile(config_);
+  notifiers.run_finished(results);
   BackupResult r = results.at(0);
   if (r.ok)
     log::info("telegram: backed up " + quote_name(db) + " as " + r.id + " (" + human_bytes(r.stored_bytes) + " stored)");

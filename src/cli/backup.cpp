@@ -17,6 +17,7 @@
 #include "ops/backups.h"
 #include "crypto/age.h"
 #include "ops/prune.h"
+#include "notify/metrics.h"
 #include "notify/notifier.h"
 #include "ops/verify.h"
 #include "pg/session.h"
@@ -35,8 +36,23 @@
 namespace bb {
 
 int cmd_backup(const Config& config, const BackupOptions& options) {
-  std::vector<BackupResult> results = run_backups(config, options.databases, options.all, !options.no_prune, "backup");
-  Notifiers(config).run_finished(results);
+  Notifiers notifiers(config);
+  std::vector<BackupResult> results;
+  try {
+    results = run_backups(config, options.databases, options.all, !options.no_prune, "backup", {}, {},
+                          [&] { notifiers.run_started(); });
+  } catch (const LockHeldError&) {
+    throw;
+  } catch (const CancelledError&) {
+    throw;
+  } catch (const std::exception& e) {
+    // The run could not start (PostgreSQL unreachable, no pg_dump, storage misconfigured):
+    // every channel hears it, then main reports it and sets the exit code.
+    notifiers.alert(std::string("❌ BackupBuddy: the backup run failed: ") + log::mask_secrets(e.what()));
+    throw;
+  }
+  write_metrics_textfile(config);
+  notifiers.run_finished(results);
   int failed = 0;
   for (const auto& r : results) failed += r.ok ? 0 : 1;
   if (options.json) {

@@ -10,6 +10,7 @@
 
 namespace bb {
 
-int cmd_check(const Config& config, bool json);
+// notify_test: send a test message on every notification channel (check --notify).
+int cmd_check(const Config& config, bool json, bool notify_test = false);
 
 }  // namespace bb

@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include "notify/metrics.h"
 #include "ops/reader.h"
 #include "ops/backups.h"
 #include "ops/restore.h"
@@ -38,6 +39,7 @@ int cmd_verify(const Config& config, const VerifyOptions& options) {
                          else
                            log::error(quote_name(r.database) + " backup " + r.id + " FAILED verification: " + r.error);
                        });
+  write_metrics_textfile(config);
   int failed = 0;
   for (const auto& r : results) failed += r.ok ? 0 : 1;
   if (options.json) {

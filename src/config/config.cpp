@@ -495,6 +495,111 @@ void read_verify(const toml::table& t, const std::string& file, Config& cfg) {
   r.reject_unknown("known keys: schedule, max_age");
 }
 
+bool has_line_break(const std::string& text) { return text.find_first_of("\r\n") != std::string::npos; }
+
+// An e-mail address as written in From/To: something@something, no spaces, breaks or <>.
+bool plausible_address(const std::string& address) {
+  auto at = address.find('@');
+  return at != std::string::npos && at > 0 && at + 1 < address.size() &&
+         address.find_first_of(" \t\r\n<>,;\"") == std::string::npos;
+}
+
+void read_notify(const toml::node& node, const std::string& file, Config& cfg, EnvLookup env) {
+  const toml::array* arr = node.as_array();
+  if (!arr) throw ConfigError(where(file, node.source()) + ": notify must be [[notify]] entries");
+  for (const auto& item : *arr) {
+    const toml::table* t = item.as_table();
+    if (!t) throw ConfigError(where(file, item.source()) + ": each [[notify]] entry must be a table");
+    TableReader r(*t, "notify", file);
+    NotifyChannelConfig ch;
+    ch.location = where(file, t->source());
+    auto type = r.string("type");
+    if (!type)
+      throw ConfigError(ch.location + ": [[notify]] entry without type — add type = \"email\", \"webhook\" or \"heartbeat\"");
+    if (*type == "email") ch.type = NotifyType::kEmail;
+    else if (*type == "webhook") ch.type = NotifyType::kWebhook;
+    else if (*type == "heartbeat") ch.type = NotifyType::kHeartbeat;
+    else r.fail(*t->get("type"), "type", "unknown channel type " + quote_value(*type) + "; use \"email\", \"webhook\" or \"heartbeat\"");
+    if (auto on = r.string_array("on")) {
+      if (ch.type == NotifyType::kHeartbeat)
+        r.fail(*t->get("on"), "on", "a heartbeat pings after every run (<url> on success, <url>/fail on failure) — remove on");
+      ch.on = NotifyOn{false, false, false};
+      for (const auto& o : *on) {
+        if (o == "failure") ch.on.failure = true;
+        else if (o == "warning") ch.on.warning = true;
+        else if (o == "success") ch.on.success = true;
+        else r.fail(*t->get("on"), "on", "unknown outcome " + quote_value(o) + "; use \"failure\", \"warning\" and/or \"success\"");
+      }
+      if (on->empty()) r.fail(*t->get("on"), "on", "is empty, so this channel would never send — list \"failure\", \"warning\" and/or \"success\"");
+    }
+    if (auto v = r.duration("timeout")) {
+      if (v->count() < 100 || v->count() > 300'000) r.fail(*t->get("timeout"), "timeout", "use 100ms..5m, e.g. \"10s\"");
+      ch.timeout = *v;
+    }
+    if (auto v = r.integer("tries", 1, 10)) ch.tries = static_cast<int>(*v);
+    std::string keys = "type, on, timeout, tries, ";
+    auto need_http_url = [&](const char* what) {
+      ch.url = read_secret(r, "url", nullptr, env, cfg);
+      if (ch.url.empty())
+        throw ConfigError(ch.location + ": " + std::string(what) + " without url — add url = \"https://…\" (or url_file)");
+      if (ch.url.value.rfind("http://", 0) != 0 && ch.url.value.rfind("https://", 0) != 0)
+        throw ConfigError(ch.location + ": notify.url " + url_for_messages(ch.url.value) + " must start with https:// or http://");
+    };
+    if (ch.type == NotifyType::kEmail) {
+      keys += "smtp_url, starttls, from, to, username, password_file (or password, or BACKUPBUDDY_SMTP_PASSWORD)";
+      if (auto v = r.string("smtp_url")) ch.smtp_url = *v;
+      if (auto v = r.boolean("starttls")) ch.starttls = *v;
+      if (auto v = r.string("from")) ch.from = *v;
+      if (auto v = r.string_array("to")) ch.to = *v;
+      if (auto v = r.string("username")) ch.username = *v;
+      ch.password = read_secret(r, "password", "BACKUPBUDDY_SMTP_PASSWORD", env, cfg);
+      if (ch.smtp_url.empty())
+        throw ConfigError(ch.location + ": e-mail channel without smtp_url — add smtp_url = \"smtp://mail.example.com:587\"");
+      if (ch.smtp_url.rfind("smtp://", 0) != 0 && ch.smtp_url.rfind("smtps://", 0) != 0)
+        r.fail(*t->get("smtp_url"), "smtp_url", quote_value(ch.smtp_url) + " must start with smtp:// (STARTTLS) or smtps:// (TLS)");
+      if (ch.smtp_url.find('@') != std::string::npos)
+        r.fail(*t->get("smtp_url"), "smtp_url", "holds a user name or password — put them in username and password_file");
+      if (!plausible_address(ch.from))
+        throw ConfigError(ch.location + ": notify.from " + (ch.from.empty() ? std::string("is missing") : quote_value(ch.from) + " is not an e-mail address") +
+                          " — e.g. from = \"backupbuddy@example.com\"");
+      if (ch.to.empty())
+        throw ConfigError(ch.location + ": notify.to is missing — e.g. to = [\"admin@example.com\"]");
+      for (const auto& a : ch.to)
+        if (!plausible_address(a))
+          r.fail(*t->get("to"), "to", quote_value(a) + " is not an e-mail address (one address per element, like \"admin@example.com\")");
+      if (has_line_break(ch.username)) r.fail(*t->get("username"), "username", "must be one line");
+      if (!ch.username.empty() && ch.password.empty())
+        throw ConfigError(ch.location + ": notify.username is set but no password — add password_file = \"/etc/backupbuddy/smtp.password\" "
+                          "or set BACKUPBUDDY_SMTP_PASSWORD");
+    } else if (ch.type == NotifyType::kWebhook) {
+      keys += "url (or url_file), format, secret_file";
+      need_http_url("webhook");
+      if (auto v = r.string("format")) {
+        if (*v != "json" && *v != "slack" && *v != "discord" && *v != "teams" && *v != "mattermost")
+          r.fail(*t->get("format"), "format", "unknown format " + quote_value(*v) +
+                                                  "; use \"json\", \"slack\", \"discord\", \"teams\" or \"mattermost\"");
+        ch.format = *v;
+      }
+      ch.secret = read_secret(r, "secret", nullptr, env, cfg);
+    } else {
+      keys += "url (or url_file)";
+      need_http_url("heartbeat");
+    }
+    r.reject_unknown("known keys for type = " + quote_value(*type) + ": " + keys);
+    cfg.notify.push_back(std::move(ch));
+  }
+}
+
+void read_metrics(const toml::table& t, const std::string& file, Config& cfg) {
+  TableReader r(t, "metrics", file);
+  if (auto v = r.string("textfile")) {
+    if (v->empty() || v->back() == '/')
+      r.fail(*t.get("textfile"), "textfile", "must name a file, e.g. \"/var/lib/prometheus/node-exporter/backupbuddy.prom\"");
+    cfg.metrics.textfile = *v;
+  }
+  r.reject_unknown("known keys: textfile");
+}
+
 void read_databases(const toml::node& node, const std::string& file, Config& cfg) {
   const toml::array* arr = node.as_array();
   if (!arr) throw ConfigError(where(file, node.source()) + ": databases must be [[databases]] entries");
@@ -547,7 +652,11 @@ Config from_table(const toml::table& root, const std::string& file, EnvLookup en
   if (auto* t = section("telegram")) read_telegram(*t, file, cfg, env);
   if (auto* t = section("encryption")) read_encryption(*t, file, cfg);
   if (auto* t = section("verify")) read_verify(*t, file, cfg);
-  r.reject_unknown("known sections: postgres, storage, backup, retention, databases, restore, telegram, encryption, verify");
+  if (const toml::node* n = r.node("notify")) read_notify(*n, file, cfg, env);
+  if (auto* t = section("metrics")) read_metrics(*t, file, cfg);
+  r.reject_unknown(
+      "known sections: postgres, storage, backup, retention, databases, restore, telegram, encryption, verify, "
+      "notify, metrics");
   for (const auto& db : cfg.databases) {
     if (all_zero(cfg.retention_for(db.name)))
       throw ConfigError(file + ": database " + quote_value(db.name) +
@@ -683,6 +792,17 @@ std::chrono::milliseconds parse_duration(const std::string& text) {
   else throw std::invalid_argument("unknown duration unit " + quote_value(unit) + "; use ms, s, m, h or d");
   if (number > 3650LL * 86'400'000 / ms) throw std::invalid_argument(quote_value(text) + " is longer than ten years");
   return std::chrono::milliseconds(number * ms);
+}
+
+// A URL for messages: scheme and host only, the rest (which may hold a token) cut.
+std::string url_for_messages(const std::string& url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos) return "(not a URL)";
+  auto end = url.find_first_of("/?#", scheme + 3);
+  std::string host = url.substr(0, end);
+  auto at = host.find('@', scheme + 3);  // user:password@host
+  if (at != std::string::npos) host = host.substr(0, scheme + 3) + host.substr(at + 1);
+  return end == std::string::npos ? host : host + "/…";
 }
 
 }  // namespace bb

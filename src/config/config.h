@@ -112,6 +112,40 @@ struct EncryptionConfig {
   std::optional<std::string> passphrase_file;
 };
 
+// Which run outcomes a [[notify]] channel hears about.
+struct NotifyOn {
+  bool failure = true;
+  bool warning = true;
+  bool success = false;
+};
+
+enum class NotifyType { kEmail, kWebhook, kHeartbeat };
+
+// One [[notify]] entry: an e-mail, webhook or heartbeat channel (docs/notifications.md).
+struct NotifyChannelConfig {
+  NotifyType type = NotifyType::kWebhook;
+  std::string location;  // "file:line" of the entry, for messages
+  NotifyOn on;        // heartbeats hear every run
+  std::chrono::milliseconds timeout{10'000};  // per try
+  int tries = 3;
+  // email
+  std::string smtp_url;  // smtp://host:port (STARTTLS unless starttls = false) or smtps://
+  bool starttls = true;
+  std::string from;
+  std::vector<std::string> to;
+  std::string username;
+  Secret password;  // password, password_file or BACKUPBUDDY_SMTP_PASSWORD
+  // webhook and heartbeat: the URL may embed a token, so it is a secret (never printed)
+  Secret url;
+  std::string format = "json";  // webhook: json, slack, discord, teams, mattermost
+  Secret secret;                // webhook: HMAC-SHA256 signing key (secret_file)
+};
+
+// [metrics]: the node_exporter textfile written after every run and verification.
+struct MetricsConfig {
+  std::string textfile;  // empty: none
+};
+
 struct Config {
   std::string source;  // the file it was read from; "" for built-in defaults
   PostgresConfig postgres;
@@ -123,6 +157,8 @@ struct Config {
   TelegramConfig telegram;
   EncryptionConfig encryption;
   VerifyConfig verify;
+  std::vector<NotifyChannelConfig> notify;
+  MetricsConfig metrics;
   // Secret keys written in the config file itself ("storage.secret_access_key"): the
   // file must then be as private as a secret file.
   std::vector<std::string> inline_secrets;
@@ -152,6 +188,10 @@ void log_config_warnings(const Config& config);
 // Which config file to use: explicit path, $BACKUPBUDDY_CONFIG, ./backupbuddy.toml,
 // /etc/backupbuddy/backupbuddy.toml; empty when none exists (built-in defaults).
 std::string find_config_path(const std::string& explicit_path, EnvLookup env = real_env);
+
+// A URL as it may be shown: scheme and host only ("https://hooks.slack.com/…"), since the
+// rest (or a user:password@) may hold a token.
+std::string url_for_messages(const std::string& url);
 
 // "16MiB", "1GiB", "512KiB", "1000" -> bytes. Throws std::invalid_argument.
 std::uint64_t parse_size(const std::string& text);

@@ -28,6 +28,13 @@ class TelegramNotifier : public Notifier {
     send(format_drill_report(results, config_.telegram.language));
   }
   void alert(const std::string& text) override { send(text); }
+  void send_test() override {
+    const TelegramConfig& tg = config_.telegram;
+    telegram::TelegramApi api(tg.api_url, tg.token.value);
+    std::string text = tg.language == "en" ? "BackupBuddy: a test message from `backupbuddy check --notify`; this channel works."
+                                           : "BackupBuddy: проверочное сообщение от `backupbuddy check --notify`; этот канал работает.";
+    for (std::int64_t admin : tg.admins) api.send_message(admin, text);
+  }
 
  private:
   // Sends to every admin; a report that cannot be delivered is logged, the run stands.

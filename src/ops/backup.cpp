@@ -424,9 +424,11 @@ std::vector<std::string> databases_to_back_up(const Config& config, PgSession& s
 std::vector<BackupResult> run_backups(const Config& config, const std::vector<std::string>& named, bool all,
                                       bool prune, const std::string& command,
                                       const std::function<void(const BackupResult&)>& on_result,
-                                      const ProgressCallback& progress) {
+                                      const ProgressCallback& progress,
+                                      const std::function<void()>& on_started) {
   log_config_warnings(config);
   LockFile lock(state_directory(config.backup.state_dir) + "/backup.lock", command);
+  if (on_started) on_started();
   RunContext run(config);
   std::vector<std::string> dbs = databases_to_back_up(config, run.session(), named, all);
   run.tools();  // found once, before any database: a missing pg_dump fails the run at once

@@ -50,10 +50,12 @@ std::vector<std::string> databases_to_back_up(const Config& config, PgSession& s
 // backs up the databases (named; all; or [[databases]]), `[backup] parallel` at once,
 // each followed by after_backup(). `command` names the holder in the lock file.
 // on_result (optional) sees each database's result as soon as it is final.
-// progress (optional) follows each database's dump.
+// progress (optional) follows each database's dump. on_started (optional) is called once
+// the lock is held, before the first database (heartbeats ping <url>/start then).
 std::vector<BackupResult> run_backups(const Config& config, const std::vector<std::string>& named, bool all,
                                       bool prune, const std::string& command,
                                       const std::function<void(const BackupResult&)>& on_result = {},
-                                      const ProgressCallback& progress = {});
+                                      const ProgressCallback& progress = {},
+                                      const std::function<void()>& on_started = {});
 
 }  // namespace bb

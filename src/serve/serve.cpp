@@ -9,6 +9,7 @@
 #include "catalog/trust.h"
 #include "ops/backup.h"
 #include "ops/backups.h"
+#include "notify/metrics.h"
 #include "notify/notifier.h"
 #include "ops/verify.h"
 #include "storage/storage.h"
@@ -147,10 +148,15 @@ class Scheduler {
       if (seen.insert(d).second) unique.push_back(d);
     log::info("serve: backing up " + std::to_string(unique.size()) + " database(s) (" + why + ")");
     try {
-      auto results = run_backups(config_, unique, false, true, "serve", [&](const BackupResult& r) {
-        if (!r.ok) Notifiers(config_).backup_failed(r);
-      });
-      Notifiers(config_).run_finished(results);
+      Notifiers notifiers(config_);
+      auto results = run_backups(
+          config_, unique, false, true, "serve",
+          [&](const BackupResult& r) {
+            if (!r.ok) notifiers.backup_failed(r);
+          },
+          {}, [&] { notifiers.run_started(); });
+      write_metrics_textfile(config_);
+      notifiers.run_finished(results);
     } catch (const CancelledError&) {
       throw;
     } catch (const LockHeldError& e) {
@@ -183,6 +189,7 @@ class Scheduler {
                                         (r.ok ? std::string("ok") : r.error));
         results.push_back(std::move(r));
       }
+      write_metrics_textfile(config_);
       Notifiers(config_).drill_finished(results);
     } catch (const CancelledError&) {
       throw;

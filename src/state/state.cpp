@@ -1,5 +1,6 @@
 // StateStore over a JSON file.
 #include "state/state.h"
+#include "state/deliveries.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -110,16 +111,52 @@ void StateStore::update(const std::string& database, const std::function<void(Da
   j["databases"] = nlohmann::ordered_json::object();
   for (const auto& [db, s] : all) j["databases"][db] = to_json(s);
   std::string text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  std::string tmp = path_ + ".tmp-" + std::to_string(getpid());
+  write_file_atomically(path_, text, "check [backup] state_dir and free space");
+}
+
+void write_file_atomically(const std::string& path, const std::string& text, const std::string& fix) {
+  std::string tmp = path + ".tmp-" + std::to_string(getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error("cannot write " + tmp + ": " + std::strerror(errno) + " — check [backup] state_dir");
+  if (fd < 0) throw Error("cannot write " + tmp + ": " + std::strerror(errno) + " — " + fix);
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path_.c_str()) != 0) {
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
-    throw Error("cannot write " + path_ + ": " + std::strerror(err) + " — check [backup] state_dir and free space");
+    throw Error("cannot write " + path + ": " + std::strerror(err) + " — " + fix);
   }
+}
+
+DeliveryLog::DeliveryLog(const std::string& state_dir) : path_(state_dir + "/notify.json") {}
+
+std::map<std::string, Delivery> DeliveryLog::load() const {
+  std::map<std::string, Delivery> out;
+  std::ifstream in(path_);
+  if (!in) return out;
+  std::stringstream buf;
+  buf << in.rdbuf();
+  try {
+    auto j = nlohmann::json::parse(buf.str());
+    for (const auto& [channel, e] : j.at("channels").items())
+      out[channel] = Delivery{e.value("at", ""), e.value("ok", false), e.value("event", ""), e.value("error", "")};
+  } catch (const std::exception& e) {
+    log::warn("delivery log " + path_ + " is unreadable (" + e.what() + "); starting from an empty one");
+    out.clear();
+  }
+  return out;
+}
+
+void DeliveryLog::record(const std::string& channel, const Delivery& delivery) {
+  FileLock lock(path_ + ".lock");
+  auto all = load();
+  all[channel] = delivery;
+  nlohmann::ordered_json j;
+  j["format_version"] = 1;
+  j["channels"] = nlohmann::ordered_json::object();
+  for (const auto& [name, d] : all)
+    j["channels"][name] = {{"at", d.at}, {"ok", d.ok}, {"event", d.event}, {"error", d.error}};
+  write_file_atomically(path_, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                        "check [backup] state_dir and free space");
 }
 
 }  // namespace bb

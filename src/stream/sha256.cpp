@@ -4,6 +4,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "util/error.h"
 #include "util/openssl_error.h"
@@ -63,6 +64,20 @@ std::string sha256_hex(std::string_view data) {
   Sha256 hasher;
   hasher.update(data.data(), data.size());
   return hasher.hex_digest();
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (!HMAC(sha256_md(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+            data.size(), digest, &length))
+    throw_openssl("computing an HMAC");
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out.push_back(kHexDigits[digest[i] >> 4]);
+    out.push_back(kHexDigits[digest[i] & 15]);
+  }
+  return out;
 }
 
 }  // namespace bb

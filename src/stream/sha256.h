@@ -37,4 +37,7 @@ class Sha256 {
 // SHA-256 of data in one call, as 64 lowercase hex digits.
 std::string sha256_hex(std::string_view data);
 
+// HMAC-SHA256 of data under key, as 64 lowercase hex digits (webhook signatures).
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+
 }  // namespace bb

@@ -268,6 +268,69 @@ Response perform(const Request& request) {
   return client.perform(request);
 }
 
+namespace {
+
+// The message of one send_mail() for curl's read callback.
+struct MailBody {
+  std::string_view text;
+  std::size_t offset = 0;
+};
+
+extern "C" size_t on_mail_read(char* buf, size_t size, size_t count, void* user) {
+  auto* body = static_cast<MailBody*>(user);
+  std::size_t take = std::min(size * count, body->text.size() - body->offset);
+  std::copy_n(body->text.data() + body->offset, take, buf);
+  body->offset += take;
+  return take;
+}
+
+}  // namespace
+
+void send_mail(const MailRequest& request) {
+  global_init_once();
+  CURL* curl = curl_easy_init();
+  if (!curl) throw Error("SMTP: could not create a libcurl handle (curl_easy_init)");
+  struct Cleanup {
+    CURL* curl;
+    curl_slist* rcpt = nullptr;
+    ~Cleanup() {
+      curl_slist_free_all(rcpt);
+      curl_easy_cleanup(curl);
+    }
+  } cleanup{curl};
+  for (const auto& to : request.to) {
+    curl_slist* next = curl_slist_append(cleanup.rcpt, ("<" + to + ">").c_str());
+    if (!next) throw Error("SMTP: out of memory building the recipient list");
+    cleanup.rcpt = next;
+  }
+  MailBody body{request.message};
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_MAIL_FROM, ("<" + request.from + ">").c_str());
+  curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, cleanup.rcpt);
+  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.message.size()));
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_mail_read);
+  curl_easy_setopt(curl, CURLOPT_READDATA, &body);
+  if (request.url.rfind("smtp://", 0) == 0 && request.require_starttls)
+    curl_easy_setopt(curl, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  if (!request.username.empty()) {
+    curl_easy_setopt(curl, CURLOPT_USERNAME, request.username.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, request.password.c_str());
+  }
+  if (request.timeout.count() > 0) {
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeout.count()));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  }
+  CURLcode rc = curl_easy_perform(curl);
+  if (rc != CURLE_OK) {
+    std::string detail = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
+    throw TransportError(log::mask_secrets("SMTP " + request.url + ": " + detail), static_cast<int>(rc));
+  }
+}
+
 std::string percent_encode(std::string_view text, bool keep_slash) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

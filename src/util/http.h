@@ -110,6 +110,23 @@ class Client {
 // Performs one exchange on a fresh Client (for one-off calls).
 Response perform(const Request& request);
 
+// One e-mail for an SMTP server (libcurl's SMTP): the message is sent as given
+// (headers, blank line, body, CRLF line ends).
+struct MailRequest {
+  std::string url;  // smtp://host:port or smtps://host:port
+  bool require_starttls = true;  // smtp:// only: refuse to send unless STARTTLS works
+  std::string from;
+  std::vector<std::string> to;
+  std::string username;  // empty: no AUTH
+  std::string password;  // passed as a curl option, never in the URL
+  std::string message;
+  std::chrono::milliseconds timeout{10'000};  // the whole exchange
+};
+
+// Sends one e-mail. Throws TransportError (the server's reply or the connection problem,
+// secrets masked).
+void send_mail(const MailRequest& request);
+
 // Percent-encodes every byte outside the RFC 3986 unreserved set [A-Za-z0-9-._~],
 // plus '/' when keep_slash (for URL paths).
 std::string percent_encode(std::string_view text, bool keep_slash = false);

@@ -449,3 +449,73 @@ TEST_F(SecretFileTest, ConfigFileLinkedIntoAWorldWritableFolderIsRefused) {
 
 }  // namespace
 }  // namespace bb
+
+namespace bb {
+namespace {
+
+TEST_F(ConfigTest, NotifyChannelsAndMetricsAreRead) {
+  g_env["BACKUPBUDDY_SMTP_PASSWORD"] = "smtp-pass";
+  Config c = parse(
+      "[[notify]]\ntype = \"email\"\nsmtp_url = \"smtps://mail.example.com:465\"\nfrom = \"bb@example.com\"\n"
+      "to = [\"a@example.com\"]\nusername = \"bb\"\n"
+      "[[notify]]\ntype = \"webhook\"\nurl = \"https://hooks.slack.com/services/T/B/XYZ\"\nformat = \"slack\"\n"
+      "on = [\"success\"]\ntimeout = \"2s\"\ntries = 5\n"
+      "[[notify]]\ntype = \"heartbeat\"\nurl = \"https://hc-ping.com/uuid\"\n"
+      "[metrics]\ntextfile = \"/var/lib/node_exporter/backupbuddy.prom\"\n");
+  ASSERT_EQ(c.notify.size(), 3u);
+  EXPECT_EQ(c.notify[0].type, NotifyType::kEmail);
+  EXPECT_EQ(c.notify[0].password.value, "smtp-pass");
+  EXPECT_EQ(c.notify[0].password.origin, "BACKUPBUDDY_SMTP_PASSWORD");
+  EXPECT_TRUE(c.notify[0].on.failure && c.notify[0].on.warning && !c.notify[0].on.success);
+  EXPECT_EQ(c.notify[0].location, "bb.toml:1");
+  EXPECT_EQ(c.notify[1].format, "slack");
+  EXPECT_TRUE(!c.notify[1].on.failure && !c.notify[1].on.warning && c.notify[1].on.success);
+  EXPECT_EQ(c.notify[1].timeout, std::chrono::seconds(2));
+  EXPECT_EQ(c.notify[1].tries, 5);
+  EXPECT_EQ(c.notify[2].type, NotifyType::kHeartbeat);
+  EXPECT_EQ(c.metrics.textfile, "/var/lib/node_exporter/backupbuddy.prom");
+  // A URL written in the file may hold a token: the file must then be private.
+  EXPECT_EQ(c.inline_secrets, (std::vector<std::string>{"notify.url", "notify.url"}));
+}
+
+TEST_F(ConfigTest, BadNotifyEntriesNameFileLineAndTheFix) {
+  EXPECT_NE(error_of("[[notify]]\nurl = \"https://x\"\n").find("bb.toml:1: [[notify]] entry without type"), std::string::npos);
+  EXPECT_NE(error_of("[[notify]]\ntype = \"pager\"\n").find("bb.toml:2: notify.type: unknown channel type \"pager\""),
+            std::string::npos);
+  EXPECT_NE(error_of("[[notify]]\ntype = \"webhook\"\nurl = \"https://x/\"\nformat = \"telex\"\n")
+                .find("bb.toml:4: notify.format: unknown format \"telex\""),
+            std::string::npos);
+  EXPECT_NE(error_of("[[notify]]\ntype = \"webhook\"\nurl = \"https://x/\"\non = [\"sucess\"]\n")
+                .find("bb.toml:4: notify.on: unknown outcome \"sucess\""),
+            std::string::npos);
+  EXPECT_NE(error_of("[[notify]]\ntype = \"webhook\"\n").find("webhook without url"), std::string::npos);
+  std::string ftp = error_of("[[notify]]\ntype = \"webhook\"\nurl = \"ftp://h/secret-token\"\n");
+  EXPECT_NE(ftp.find("must start with https://"), std::string::npos);
+  EXPECT_EQ(ftp.find("secret-token"), std::string::npos) << "the URL's path may be a token";
+  EXPECT_NE(error_of("[[notify]]\ntype = \"heartbeat\"\nurl = \"https://x/\"\non = [\"failure\"]\n")
+                .find("bb.toml:4: notify.on: a heartbeat pings after every run"),
+            std::string::npos);
+  EXPECT_NE(error_of("[[notify]]\ntype = \"email\"\nsmtp_url = \"http://mail\"\nfrom = \"a@b\"\nto = [\"c@d\"]\n")
+                .find("bb.toml:3: notify.smtp_url: \"http://mail\" must start with smtp://"),
+            std::string::npos);
+  EXPECT_NE(error_of("[[notify]]\ntype = \"email\"\nsmtp_url = \"smtp://mail\"\nfrom = \"a@b\"\nto = [\"c@d\\r\\nBcc: x@y\"]\n")
+                .find("is not an e-mail address"),
+            std::string::npos);
+  EXPECT_NE(error_of("[[notify]]\ntype = \"email\"\nsmtp_url = \"smtp://mail\"\nfrom = \"a@b\"\nto = [\"c@d\"]\nusername = \"u\"\n")
+                .find("notify.username is set but no password"),
+            std::string::npos);
+  EXPECT_NE(error_of("[[notify]]\ntype = \"email\"\nsmtp_url = \"smtp://mail\"\nfrom = \"a@b\"\nto = [\"c@d\"]\nformat = \"slack\"\n")
+                .find("bb.toml:6: unknown key notify.format — known keys for type = \"email\""),
+            std::string::npos);
+  EXPECT_NE(error_of("[[notify]]\ntype = \"webhook\"\nurl = \"https://x/\"\ntimeout = \"1h\"\n").find("use 100ms..5m"),
+            std::string::npos);
+}
+
+TEST(UrlForMessages, ShowsSchemeAndHostOnly) {
+  EXPECT_EQ(url_for_messages("https://hooks.slack.com/services/T0/B0/secret"), "https://hooks.slack.com/…");
+  EXPECT_EQ(url_for_messages("https://user:pw@example.com:8443/x?token=1"), "https://example.com:8443/…");
+  EXPECT_EQ(url_for_messages("smtp://mail.example.com:587"), "smtp://mail.example.com:587");
+}
+
+}  // namespace
+}  // namespace bb
