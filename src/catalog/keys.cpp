@@ -17,15 +17,6 @@ int hex_value(char c) {
   return -1;  // lowercase hex is never produced, so never accepted
 }
 
-bool all_digits(const std::string& s, std::size_t from, std::size_t count) {
-  if (from + count > s.size()) return false;
-  for (std::size_t i = from; i < from + count; ++i)
-    if (s[i] < '0' || s[i] > '9') return false;
-  return true;
-}
-
-int num(const std::string& s, std::size_t from, std::size_t count) { return std::stoi(s.substr(from, count)); }
-
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -45,7 +36,7 @@ std::optional<ParsedKey> parse_legacy(const std::string& key) {
     return std::nullopt;
   // Noon UTC: the written date stays the same calendar day in every zone from UTC-12 to
   // UTC+11, so lists and --at show the day the old tool wrote.
-  auto time = utc_time(num(date, 0, 4), num(date, 5, 2), num(date, 8, 2), 12, 0, 0);
+  auto time = utc_time(digits_value(date, 0, 4), digits_value(date, 5, 2), digits_value(date, 8, 2), 12, 0, 0);
   if (!time) return std::nullopt;
   std::string db = rest.substr(0, rest.size() - 11);
   if (db.empty() || db.find('/') != std::string::npos) return std::nullopt;

@@ -4,8 +4,6 @@
 #include <date/date.h>
 
 namespace bb {
-namespace {
-
 bool all_digits(const std::string& s, std::size_t from, std::size_t count) {
   if (from + count > s.size()) return false;
   for (std::size_t i = from; i < from + count; ++i)
@@ -13,9 +11,7 @@ bool all_digits(const std::string& s, std::size_t from, std::size_t count) {
   return true;
 }
 
-int num(const std::string& s, std::size_t from, std::size_t count) { return std::stoi(s.substr(from, count)); }
-
-}  // namespace
+int digits_value(const std::string& s, std::size_t from, std::size_t count) { return std::stoi(s.substr(from, count)); }
 
 std::optional<TimePoint> utc_time(int year, int month, int day, int hour, int minute, int second) {
   date::year_month_day ymd{date::year{year}, date::month{static_cast<unsigned>(month)},
@@ -32,8 +28,8 @@ std::string format_compact_utc(TimePoint time) {
 std::optional<TimePoint> parse_compact_utc(const std::string& text) {
   if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z' || !all_digits(text, 0, 8) || !all_digits(text, 9, 6))
     return std::nullopt;
-  return utc_time(num(text, 0, 4), num(text, 4, 2), num(text, 6, 2), num(text, 9, 2), num(text, 11, 2),
-                  num(text, 13, 2));
+  return utc_time(digits_value(text, 0, 4), digits_value(text, 4, 2), digits_value(text, 6, 2),
+                  digits_value(text, 9, 2), digits_value(text, 11, 2), digits_value(text, 13, 2));
 }
 
 std::string format_iso_utc(TimePoint time) {
@@ -45,8 +41,8 @@ std::optional<TimePoint> parse_iso_utc(const std::string& text) {
       text[16] != ':' || text[19] != 'Z' || !all_digits(text, 0, 4) || !all_digits(text, 5, 2) ||
       !all_digits(text, 8, 2) || !all_digits(text, 11, 2) || !all_digits(text, 14, 2) || !all_digits(text, 17, 2))
     return std::nullopt;
-  return utc_time(num(text, 0, 4), num(text, 5, 2), num(text, 8, 2), num(text, 11, 2), num(text, 14, 2),
-                  num(text, 17, 2));
+  return utc_time(digits_value(text, 0, 4), digits_value(text, 5, 2), digits_value(text, 8, 2),
+                  digits_value(text, 11, 2), digits_value(text, 14, 2), digits_value(text, 17, 2));
 }
 
 std::string format_iso_utc_or_empty(const std::optional<TimePoint>& time) {

@@ -9,6 +9,11 @@ namespace bb {
 
 using TimePoint = std::chrono::system_clock::time_point;
 
+// True when s[from, from + count) exists and is all ASCII digits (for fixed-width dates).
+bool all_digits(const std::string& s, std::size_t from, std::size_t count);
+// The number those digits spell; call all_digits first.
+int digits_value(const std::string& s, std::size_t from, std::size_t count);
+
 // The UTC time of a calendar date and clock time; nullopt for an invalid date or time,
 // and for years outside 1970..2200 (no backup's, and they would overflow the clock).
 std::optional<TimePoint> utc_time(int year, int month, int day, int hour, int minute, int second);
