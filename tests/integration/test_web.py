@@ -313,30 +313,37 @@ class WebConsoleTest(ServersTestCase):
         from selenium.webdriver.support.ui import WebDriverWait
         driver = self.browser()
         base = "http://127.0.0.1:%d" % self.web.port
+
+        def find(by, value, timeout=15):
+            """The element once the page that has it is loaded (clicks navigate asynchronously)."""
+            return WebDriverWait(driver, timeout).until(lambda d: d.find_element(by, value))
+
         driver.get(base + "/")
         self.assertTrue(driver.current_url.endswith("/login"))
-        driver.find_element(By.ID, "name").send_keys("ops")
-        driver.find_element(By.ID, "password").send_keys("wrong")
-        driver.find_element(By.ID, "sign-in").click()
-        self.assertIn("Wrong user or password", driver.find_element(By.ID, "login-error").text)
-        driver.find_element(By.ID, "name").send_keys("ops")
-        driver.find_element(By.ID, "password").send_keys(OPS_PW)
-        driver.find_element(By.ID, "sign-in").click()
+        find(By.ID, "name").send_keys("ops")
+        find(By.ID, "password").send_keys("wrong")
+        find(By.ID, "sign-in").click()
+        self.assertIn("Wrong user or password", find(By.ID, "login-error").text)
+        find(By.ID, "name").send_keys("ops")
+        find(By.ID, "password").send_keys(OPS_PW)
+        find(By.ID, "sign-in").click()
         # The dashboard: both databases, the hostile name as text (an alert() would raise
         # UnexpectedAlertPresentException on the next call).
+        find(By.ID, "databases")
         links = {a.text: a for a in driver.find_elements(By.CSS_SELECTOR, "a.db-link")}
         self.assertIn(XSS, links)
         self.assertIn("sales", links)
         self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "#databases img"), [])
         self.screenshot(driver, "dashboard.png")
         links[XSS].click()
-        self.assertEqual(driver.find_element(By.ID, "db-name").text, XSS)
-        driver.back()
-        driver.find_element(By.LINK_TEXT, "sales").click()
+        self.assertEqual(find(By.ID, "db-name").text, XSS)
+        driver.get(base + "/")
+        find(By.LINK_TEXT, "sales").click()
+        find(By.ID, "backups")
         self.assertGreater(len(driver.find_elements(By.CSS_SELECTOR, "#backups tbody tr")), 0)
-        driver.find_element(By.ID, "into").send_keys("sales_browser")
-        driver.find_element(By.ID, "restore").click()
-        job = driver.find_element(By.ID, "job")
+        find(By.ID, "into").send_keys("sales_browser")
+        find(By.ID, "restore").click()
+        job = find(By.ID, "job")
         WebDriverWait(driver, 40).until(lambda d: job.get_attribute("data-state") in ("done", "failed"))
         self.assertEqual(job.get_attribute("data-state"), "done", driver.find_element(By.ID, "job-detail").text)
         self.assertIn("sales_browser", driver.find_element(By.ID, "job-detail").text)
