@@ -15,6 +15,7 @@ PACKAGES=(
   libzstd-dev libssl-dev libcli11-dev libgtest-dev libhowardhinnant-date-dev
   postgresql-15 postgresql-client-15 zstd age awscli python3 python3-botocore time
   python3-aiosmtpd prometheus
+  libcpp-httplib-dev chromium chromium-driver python3-selenium
   clang libclang-rt-14-dev
 )
 

@@ -10,6 +10,7 @@
 #include "cli/backup.h"
 #include "bot/standalone.h"
 #include "cli/check.h"
+#include "cli/hash_password.h"
 #include "cli/keygen.h"
 #include "cli/list.h"
 #include "cli/prune.h"
@@ -22,6 +23,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/signals.h"
+#include "web/standalone.h"
 #include "version.h"
 
 namespace {
@@ -149,6 +151,10 @@ int main(int argc, char** argv) {
 
   auto* bot = app.add_subcommand("bot", "run the Telegram restore bot (until SIGTERM)");
 
+  auto* web = app.add_subcommand("web", "run the web console ([web] listen) until SIGTERM");
+  auto* hash_password = app.add_subcommand(
+      "hash-password", "read a password from standard input, print its hash for [[web.users]] password_hash");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -163,6 +169,7 @@ int main(int argc, char** argv) {
   bb::install_signal_handlers();
   try {
     if (*keygen) return bb::cmd_keygen(keygen_output);
+    if (*hash_password) return bb::cmd_hash_password();
     bb::Config config = load(config_path);
     if (*backup) return bb::cmd_backup(config, backup_opts);
     if (*list) return bb::cmd_list(config, list_opts);
@@ -174,6 +181,7 @@ int main(int argc, char** argv) {
     if (*verify) return bb::cmd_verify(config, verify_opts);
     if (*archives) return bb::cmd_archives(config, archives_opts);
     if (*bot) return bb::cmd_bot(config);
+    if (*web) return bb::cmd_web(config);
   } catch (const bb::Error& e) {
     bb::log::error(bb::cli_error_text(e));
     if (json) print_json_error(e.exit_code(), error_kind(e), bb::cli_error_text(e));

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include "catalog/keys.h"
 #include "ops/backup.h"
+#include "ops/json.h"
 #include "ops/restore.h"
 #include "pg/session.h"
 #include "util/error.h"
@@ -38,20 +39,7 @@ int cmd_archives(const Config& config, const ArchivesOptions& options) {
     return tp ? format_local(*tp, zone) : id;
   };
   if (options.json) {
-    nlohmann::ordered_json j;
-    j["archives"] = nlohmann::ordered_json::array();
-    for (const auto& a : archives) {
-      auto tp = parse_backup_id(a.marker.backup_id);
-      j["archives"].push_back({{"name", a.name},
-                               {"source", a.marker.source},
-                               {"backup", a.marker.backup_id},
-                               {"backup_time", tp ? nlohmann::ordered_json(format_iso_utc(*tp)) : nlohmann::ordered_json(nullptr)},
-                               {"restored_at", a.marker.restored_at},
-                               {"size_bytes", a.size_bytes},
-                               {"configured_source", a.configured_source}});
-    }
-    j["other_archives"] = others;
-    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+    std::cout << archives_json(archives, others).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     return kExitOk;
   }
   if (archives.empty()) {

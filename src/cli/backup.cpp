@@ -8,6 +8,8 @@
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+
+#include "ops/json.h"
 #include <set>
 #include <thread>
 #include "catalog/keys.h"
@@ -59,15 +61,7 @@ int cmd_backup(const Config& config, const BackupOptions& options) {
     nlohmann::ordered_json j;
     j["results"] = nlohmann::ordered_json::array();
     for (const auto& r : results) {
-      j["results"].push_back({{"database", r.database},
-                              {"ok", r.ok},
-                              {"id", r.ok ? nlohmann::ordered_json(r.id) : nlohmann::ordered_json(nullptr)},
-                              {"dump_bytes", r.dump_bytes},
-                              {"stored_bytes", r.stored_bytes},
-                              {"seconds", r.seconds},
-                              {"error", r.ok ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.error)},
-                              {"verified", r.verified},
-                              {"warnings", r.warnings}});
+      j["results"].push_back(backup_result_json(r));
     }
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   } else {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/retention.h"
+#include "ops/json.h"
 #include "ops/list.h"
 #include "storage/storage.h"
 #include "util/error.h"
@@ -27,23 +28,7 @@ int list_all(RunContext& ctx, bool json) {
   StoreOverview overview = list_overview(ctx);
   const auto* zone = resolve_zone(config.backup.timezone);
   if (json) {
-    nlohmann::ordered_json j;
-    j["databases"] = nlohmann::ordered_json::array();
-    for (const auto& d : overview.databases) {
-      bool verified = d.state && d.state->verified_at;
-      j["databases"].push_back({{"name", d.name},
-                                {"count", d.count},
-                                {"newest", format_iso_utc(d.newest.time)},
-                                {"newest_id", d.newest.id},
-                                {"future_dated", d.future_dated},
-                                {"stored_bytes", d.stored_bytes},
-                                {"last_verified", verified ? nlohmann::ordered_json(format_iso_utc(*d.state->verified_at))
-                                                           : nlohmann::ordered_json(nullptr)},
-                                {"verify_ok", d.state ? d.state->verify_ok : false}});
-    }
-    j["orphan_objects"] = overview.orphan_objects;
-    j["unrecognized_objects"] = overview.unrecognized_objects;
-    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+    std::cout << overview_json(overview).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     return kExitOk;
   }
   if (overview.databases.empty()) {
@@ -75,25 +60,7 @@ int list_one(RunContext& ctx, const std::string& db, bool json) {
   std::vector<BackupListing> rows = list_database(ctx, db);
   const auto* zone = resolve_zone(config.backup.timezone);
   if (json) {
-    nlohmann::ordered_json j;
-    j["database"] = db;
-    j["backups"] = nlohmann::ordered_json::array();
-    for (const auto& r : rows) {
-      nlohmann::ordered_json e{{"id", r.entry.id},
-                               {"time", format_iso_utc(r.entry.time)},
-                               {"dump_bytes", r.manifest ? nlohmann::ordered_json(r.manifest->dump_bytes)
-                                                         : nlohmann::ordered_json(nullptr)},
-                               {"stored_bytes", r.entry.stored_bytes},
-                               {"key", r.entry.data_key},
-                               {"legacy", r.entry.legacy},
-                               {"encrypted", r.entry.encrypted},
-                               {"kept_by", r.kept_by}};
-      if (r.manifest) e["sha256"] = r.manifest->sha256;
-      e["trusted"] = r.entry.distrust.empty();
-      if (!r.entry.distrust.empty()) e["problem"] = r.entry.distrust;
-      j["backups"].push_back(e);
-    }
-    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+    std::cout << database_json(db, rows).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     return kExitOk;
   }
   if (rows.empty()) {

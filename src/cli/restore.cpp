@@ -7,6 +7,8 @@
 #include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
+
+#include "ops/json.h"
 #include "catalog/inventory.h"
 #include "catalog/manifest.h"
 #include "ops/reader.h"
@@ -31,10 +33,7 @@ int cmd_restore(const Config& config, const RestoreOptions& options) {
   RestoreResult r = restore_backup(ctx, options.request);
   const auto* zone = resolve_zone(config.backup.timezone);
   if (options.json) {
-    nlohmann::ordered_json j{{"database", r.database},    {"source", r.source},
-                             {"backup", r.backup_id},     {"backup_time", format_iso_utc(r.backup_time)},
-                             {"legacy", r.legacy},        {"bytes", r.bytes},
-                             {"seconds", r.seconds},      {"skipped_untrusted", r.skipped_untrusted}};
+    nlohmann::ordered_json j = restore_json(r);
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   } else {
     log::info("done: " + quote_name(r.database) + " holds " + quote_name(r.source) + " as of " + format_local(r.backup_time, zone) +

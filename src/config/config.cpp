@@ -13,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include "crypto/age.h"
+#include "crypto/password.h"
 #include "schedule/cron.h"
 #include "util/error.h"
 #include "util/file_exposure.h"
@@ -600,6 +601,80 @@ void read_metrics(const toml::table& t, const std::string& file, Config& cfg) {
   r.reject_unknown("known keys: textfile");
 }
 
+void read_web(const toml::table& t, const std::string& file, Config& cfg) {
+  TableReader r(t, "web", file);
+  auto& web = cfg.web;
+  if (auto v = r.string("listen")) {
+    auto colon = v->rfind(':');
+    std::string host = colon == std::string::npos ? "" : v->substr(0, colon);
+    std::string port = colon == std::string::npos ? "" : v->substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    bool digits = !port.empty() && port.size() <= 5 &&
+                  port.find_first_not_of("0123456789") == std::string::npos;
+    int number = digits ? std::stoi(port) : 0;
+    if (host.empty() || number < 1 || number > 65535)
+      r.fail(*t.get("listen"), "listen",
+             "expected host:port like \"127.0.0.1:8650\" (or \"0.0.0.0:8650\" for every address), got " +
+                 quote_value(*v));
+    web.listen = *v;
+    web.host = host;
+    web.port = number;
+  }
+  if (auto v = r.string("tls_cert_file")) web.tls_cert_file = *v;
+  if (auto v = r.string("tls_key_file")) web.tls_key_file = *v;
+  if (web.tls_cert_file.empty() != web.tls_key_file.empty())
+    throw ConfigError(where(file, t.source()) +
+                      ": web: tls_cert_file and tls_key_file go together — set both for HTTPS, or neither "
+                      "for plain HTTP behind a reverse proxy");
+  if (auto v = r.string("language")) {
+    if (*v != "ru" && *v != "en") r.fail(*t.get("language"), "language", "use \"ru\" or \"en\"");
+    web.language = *v;
+  }
+  if (auto v = r.duration("session_idle")) {
+    if (*v < std::chrono::seconds(1))
+      r.fail(*t.get("session_idle"), "session_idle", "must be at least \"1s\"");
+    web.session_idle = std::chrono::duration_cast<std::chrono::seconds>(*v);
+  }
+  if (const toml::node* n = r.node("users")) {
+    const toml::array* arr = n->as_array();
+    if (!arr) r.fail(*n, "users", "expected [[web.users]] entries");
+    for (const auto& item : *arr) {
+      const toml::table* u = item.as_table();
+      if (!u) throw ConfigError(where(file, item.source()) + ": each [[web.users]] entry must be a table");
+      TableReader ur(*u, "web.users", file);
+      WebUser user;
+      auto name = ur.string("name");
+      if (!name || name->empty())
+        throw ConfigError(where(file, u->source()) + ": [[web.users]] entry without name — add name = \"alice\"");
+      if (name->find_first_of(":\r\n\t ") != std::string::npos || name->size() > 64)
+        ur.fail(*u->get("name"), "name", "a user name has at most 64 characters and no spaces or ':'");
+      if (web.find_user(*name))
+        throw ConfigError(where(file, u->source()) + ": web user " + quote_value(*name) + " is listed twice");
+      user.name = *name;
+      auto hash = ur.string("password_hash");
+      if (!hash)
+        throw ConfigError(where(file, u->source()) + ": web user " + quote_value(user.name) +
+                          " has no password_hash — run `backupbuddy hash-password` and paste what it prints");
+      if (std::string problem = password_hash_problem(*hash); !problem.empty())
+        ur.fail(*u->get("password_hash"), "password_hash",
+                "the value " + problem + " — run `backupbuddy hash-password` and paste what it prints");
+      user.password_hash = *hash;
+      if (auto role = ur.string("role")) {
+        if (*role == "viewer") user.role = WebRole::kViewer;
+        else if (*role == "operator") user.role = WebRole::kOperator;
+        else ur.fail(*u->get("role"), "role", "unknown role " + quote_value(*role) + "; use \"viewer\" or \"operator\"");
+      }
+      ur.reject_unknown("known keys: name, password_hash, role");
+      web.users.push_back(std::move(user));
+    }
+  }
+  r.reject_unknown("known keys: listen, tls_cert_file, tls_key_file, language, session_idle, users");
+  if (web.enabled() && web.users.empty())
+    throw ConfigError(where(file, t.source()) +
+                      ": web: listen is set but there are no [[web.users]] — add one with name, password_hash "
+                      "(from `backupbuddy hash-password`) and role");
+}
+
 void read_databases(const toml::node& node, const std::string& file, Config& cfg) {
   const toml::array* arr = node.as_array();
   if (!arr) throw ConfigError(where(file, node.source()) + ": databases must be [[databases]] entries");
@@ -654,9 +729,10 @@ Config from_table(const toml::table& root, const std::string& file, EnvLookup en
   if (auto* t = section("verify")) read_verify(*t, file, cfg);
   if (const toml::node* n = r.node("notify")) read_notify(*n, file, cfg, env);
   if (auto* t = section("metrics")) read_metrics(*t, file, cfg);
+  if (auto* t = section("web")) read_web(*t, file, cfg);
   r.reject_unknown(
       "known sections: postgres, storage, backup, retention, databases, restore, telegram, encryption, verify, "
-      "notify, metrics");
+      "notify, metrics, web");
   for (const auto& db : cfg.databases) {
     if (all_zero(cfg.retention_for(db.name)))
       throw ConfigError(file + ": database " + quote_value(db.name) +
@@ -671,6 +747,12 @@ std::optional<std::string> real_env(const char* name) {
   const char* v = std::getenv(name);
   if (!v || !*v) return std::nullopt;
   return std::string(v);
+}
+
+const WebUser* WebConfig::find_user(const std::string& name) const {
+  for (const auto& user : users)
+    if (user.name == name) return &user;
+  return nullptr;
 }
 
 const DatabaseConfig* Config::find_database(const std::string& name) const {

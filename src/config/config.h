@@ -146,6 +146,35 @@ struct MetricsConfig {
   std::string textfile;  // empty: none
 };
 
+// Who may use the web console ([[web.users]]) and what they may do.
+enum class WebRole {
+  kViewer,    // "viewer": sees databases, backups, archives, jobs
+  kOperator,  // "operator": also restores, backs up now, drops archives
+};
+
+// One [[web.users]] entry; the password only as its scrypt hash (hash-password).
+struct WebUser {
+  std::string name;
+  std::string password_hash;  // "$scrypt$ln=15,r=8,p=1$<salt>$<hash>"
+  WebRole role = WebRole::kViewer;
+};
+
+// [web]: the web console (`backupbuddy web`); off unless listen is set.
+struct WebConfig {
+  std::string listen;         // "127.0.0.1:8650"; empty: off
+  std::string host;           // parsed from listen
+  int port = 0;               // parsed from listen
+  std::string tls_cert_file;  // both set: HTTPS; neither: plain HTTP (behind a reverse proxy)
+  std::string tls_key_file;
+  std::string language = "en";  // "en" or "ru"
+  std::chrono::seconds session_idle{30 * 60};  // a session unused this long is gone
+  std::vector<WebUser> users;
+  bool enabled() const { return !listen.empty(); }
+  bool tls() const { return !tls_cert_file.empty(); }
+  // The user of that name, or nullptr.
+  const WebUser* find_user(const std::string& name) const;
+};
+
 struct Config {
   std::string source;  // the file it was read from; "" for built-in defaults
   PostgresConfig postgres;
@@ -159,6 +188,7 @@ struct Config {
   VerifyConfig verify;
   std::vector<NotifyChannelConfig> notify;
   MetricsConfig metrics;
+  WebConfig web;
   // Secret keys written in the config file itself ("storage.secret_access_key"): the
   // file must then be as private as a secret file.
   std::vector<std::string> inline_secrets;

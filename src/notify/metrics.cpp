@@ -106,22 +106,26 @@ std::string render_metrics(const std::map<std::string, DatabaseState>& state,
   return out;
 }
 
+std::string current_metrics(const Config& config) {
+  auto state = StateStore(state_directory(config.backup.state_dir)).load();
+  std::optional<std::map<std::string, StoredBackups>> stored;
+  try {
+    RunContext ctx(config);
+    StoreOverview overview = list_overview(ctx);
+    stored.emplace();
+    for (const auto& d : overview.databases)
+      (*stored)[d.name] = StoredBackups{d.count, d.stored_bytes, d.count ? std::optional<TimePoint>(d.newest.time) : std::nullopt};
+  } catch (const std::exception& e) {
+    log::warn("metrics: cannot list the store (" + log::mask_secrets(e.what()) +
+              "); backupbuddy_backups and backupbuddy_backup_stored_bytes are left out this time");
+  }
+  return render_metrics(state, stored);
+}
+
 void write_metrics_textfile(const Config& config) {
   if (config.metrics.textfile.empty()) return;
   try {
-    auto state = StateStore(state_directory(config.backup.state_dir)).load();
-    std::optional<std::map<std::string, StoredBackups>> stored;
-    try {
-      RunContext ctx(config);
-      StoreOverview overview = list_overview(ctx);
-      stored.emplace();
-      for (const auto& d : overview.databases)
-        (*stored)[d.name] = StoredBackups{d.count, d.stored_bytes, d.count ? std::optional<TimePoint>(d.newest.time) : std::nullopt};
-    } catch (const std::exception& e) {
-      log::warn("metrics: cannot list the store (" + log::mask_secrets(e.what()) +
-                "); backupbuddy_backups and backupbuddy_backup_stored_bytes are left out this time");
-    }
-    write_file_atomically(config.metrics.textfile, render_metrics(state, stored),
+    write_file_atomically(config.metrics.textfile, current_metrics(config),
                           "check [metrics] textfile: its folder must exist and be writable");
   } catch (const std::exception& e) {
     log::warn("metrics: " + log::mask_secrets(e.what()));

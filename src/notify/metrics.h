@@ -32,6 +32,11 @@ std::string render_metrics(const std::map<std::string, DatabaseState>& state,
 // A label value escaped per the Prometheus text format (\\, \", \n). Pure.
 std::string prometheus_label_value(std::string_view value);
 
+// The metrics text of now: the state file and a listing of the store (the store's metrics
+// are left out, with a warning logged, when it cannot be listed). Throws only when the state
+// file cannot be read. Serves GET /metrics and the textfile.
+std::string current_metrics(const Config& config);
+
 // Writes [metrics] textfile atomically from the state file and a listing of the store; does
 // nothing without [metrics] textfile. Never throws: a failure is logged.
 void write_metrics_textfile(const Config& config);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 
+#include "crypto/password.h"
 #include "util/error.h"
 
 namespace bb {
@@ -515,6 +516,53 @@ TEST(UrlForMessages, ShowsSchemeAndHostOnly) {
   EXPECT_EQ(url_for_messages("https://hooks.slack.com/services/T0/B0/secret"), "https://hooks.slack.com/…");
   EXPECT_EQ(url_for_messages("https://user:pw@example.com:8443/x?token=1"), "https://example.com:8443/…");
   EXPECT_EQ(url_for_messages("smtp://mail.example.com:587"), "smtp://mail.example.com:587");
+}
+
+TEST_F(ConfigTest, WebIsOffUnlessListenIsSet) {
+  EXPECT_FALSE(parse("").web.enabled());
+}
+
+TEST_F(ConfigTest, WebUsersAndListen) {
+  std::string hash = hash_password("pw", 10);
+  Config c = parse("[web]\nlisten = \"127.0.0.1:8650\"\nlanguage = \"ru\"\nsession_idle = \"10m\"\n"
+                   "[[web.users]]\nname = \"alice\"\npassword_hash = \"" + hash + "\"\nrole = \"operator\"\n"
+                   "[[web.users]]\nname = \"bob\"\npassword_hash = \"" + hash + "\"\n");
+  ASSERT_TRUE(c.web.enabled());
+  EXPECT_EQ(c.web.host, "127.0.0.1");
+  EXPECT_EQ(c.web.port, 8650);
+  EXPECT_FALSE(c.web.tls());
+  EXPECT_EQ(c.web.language, "ru");
+  EXPECT_EQ(c.web.session_idle, std::chrono::seconds(600));
+  ASSERT_EQ(c.web.users.size(), 2u);
+  EXPECT_EQ(c.web.find_user("alice")->role, WebRole::kOperator);
+  EXPECT_EQ(c.web.find_user("bob")->role, WebRole::kViewer);  // the default: sees only
+  EXPECT_EQ(c.web.find_user("carol"), nullptr);
+}
+
+TEST_F(ConfigTest, WebErrorsNameFileLineAndFix) {
+  std::string hash = hash_password("pw", 10);
+  std::string user = "[[web.users]]\nname = \"alice\"\npassword_hash = \"" + hash + "\"\n";
+  std::string listen = "[web]\nlisten = \"127.0.0.1:8650\"\n";
+  EXPECT_NE(error_of("[web]\nlisten = \"8650\"\n" + user).find("bb.toml:2: web.listen: expected host:port"),
+            std::string::npos);
+  EXPECT_NE(error_of("[web]\nlisten = \"localhost:99999\"\n" + user).find("web.listen"), std::string::npos);
+  EXPECT_NE(error_of(listen + "colour = \"blue\"\n" + user).find("bb.toml:3: unknown key web.colour — known keys: listen"),
+            std::string::npos);
+  EXPECT_NE(error_of(listen).find("no [[web.users]]"), std::string::npos);
+  std::string plain = error_of(listen + "[[web.users]]\nname = \"alice\"\npassword_hash = \"hunter2\"\n");
+  EXPECT_NE(plain.find("bb.toml:5: web.users.password_hash:"), std::string::npos) << plain;
+  EXPECT_NE(plain.find("hash-password"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("hunter2"), std::string::npos) << "a config error must not echo a password";
+  EXPECT_NE(error_of(listen + user + "role = \"admin\"\n").find("bb.toml:6: web.users.role: unknown role"),
+            std::string::npos);
+  EXPECT_NE(error_of(listen + user + "email = \"a@b\"\n").find("unknown key web.users.email — known keys: name, password_hash, role"),
+            std::string::npos);
+  EXPECT_NE(error_of(listen + user + user).find("listed twice"), std::string::npos);
+  EXPECT_NE(error_of(listen + "[[web.users]]\nname = \"alice\"\n").find("has no password_hash"), std::string::npos);
+  EXPECT_NE(error_of("[web]\nlisten = \"127.0.0.1:8650\"\ntls_cert_file = \"/c.pem\"\n" + user).find("go together"),
+            std::string::npos);
+  EXPECT_NE(error_of("[web]\nlisten = \"127.0.0.1:8650\"\nlanguage = \"de\"\n" + user).find("web.language"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,62 @@
+// The web console's words, English and Russian ([web] language), and its own wording of
+// the core's remedies (front ends word them; the console names its fields, never flags).
+#pragma once
+
+#include <exception>
+#include <string>
+
+#include "util/error.h"
+
+namespace bb::web {
+
+// Every phrase a page shows.
+struct Texts {
+  const char* lang;
+  const char* title;
+  const char* login_heading;
+  const char* user;
+  const char* password;
+  const char* sign_in;
+  const char* sign_out;
+  const char* bad_login;
+  const char* throttled;
+  const char* databases;
+  const char* database;
+  const char* last_backup;
+  const char* result;
+  const char* size;
+  const char* backups;
+  const char* ok;
+  const char* failed;
+  const char* never;
+  const char* no_databases;
+  const char* backup_id;
+  const char* time;
+  const char* kept_by;
+  const char* next_prune_deletes;
+  const char* not_trusted;
+  const char* restore;
+  const char* restore_into;
+  const char* back_up_now;
+  const char* job;
+  const char* state;
+  const char* progress;
+  const char* queued;
+  const char* running;
+  const char* done;
+  const char* job_failed;
+  const char* position;
+  const char* archive;
+  const char* back;
+  const char* viewer_note;
+};
+
+// "en" or "ru" (anything else: English).
+const Texts& texts_for(const std::string& language);
+
+// The advice for a remedy, in the console's words ("" for none).
+std::string remedy_text(Remedy remedy);
+// error.what() and, when there is one, " — " and its advice.
+std::string error_text(const std::exception& error);
+
+}  // namespace bb::web

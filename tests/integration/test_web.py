@@ -1,0 +1,369 @@
+"""The web console end to end: the real `backupbuddy web` over a throwaway PostgreSQL 15
+cluster and s3rver behind the SigV4-verifying proxy, driven with http.client.
+
+Covers: hash-password; the API (same JSON as --json), restore and backup jobs to the end,
+archives listed and dropped; 401 without credentials, 403 for a viewer who acts; login
+throttling (429 + Retry-After); the session cookie (HttpOnly, SameSite=Strict, Secure under
+TLS, new id at login, idle expiry); CSRF tokens for cookie requests; security headers;
+HTML escaping of a hostile database name; path parameters that are just names; every
+action logged with user and address, and no password in any log.
+
+Run: cd tests/integration && BB_BINARY=.../backupbuddy BB_TOOLS_DIR=.../tests/tools \
+     /usr/bin/python3 -m unittest -v test_web
+"""
+
+import json
+import os
+import re
+import subprocess
+import time
+import unittest
+
+from bbenv import parse_json_output, run_bb, toml_dumps, write_config
+from fixtures import ServersTestCase
+from pgenv import free_port
+from webenv import WebServer, hash_password
+
+XSS = "<img src=x onerror=alert(1)>"
+OPS_PW = "operator pass 1"
+VIEW_PW = "viewer-pass-2"
+VICTIM_PW = "victim-pass-3"
+
+
+class WebConsoleTest(ServersTestCase):
+    @classmethod
+    def fill(cls):
+        for db in ("sales", XSS):
+            cls.pg.create_db(db)
+            cls.pg.psql(db, "create table t(id int); insert into t select generate_series(1, 500);")
+        cls.hashes = {u: hash_password(p) for u, p in
+                      (("ops", OPS_PW), ("view", VIEW_PW), ("victim", VICTIM_PW))}
+        cls.env = {"AWS_ACCESS_KEY_ID": cls.s3.access_key, "AWS_SECRET_ACCESS_KEY": cls.s3.secret_key}
+        cls.config = cls.write_web_config("bb.toml", free_port())
+        proc = run_bb(["backup", "--no-prune", "--json", "sales", XSS], cls.config, env=cls.env, check=0)
+        assert all(r["ok"] for r in parse_json_output(proc)["results"]), proc.stdout
+        cls.web = WebServer(cls.config, os.path.join(cls.tmp, "web.log"), cls.port, env=cls.env)
+        cls.addClassCleanup(cls.web.close)
+
+    @classmethod
+    def write_web_config(cls, name, port, **web):
+        cls.port = port
+        section = {"listen": "127.0.0.1:%d" % port}
+        section.update(web)
+        users = [{"name": "ops", "password_hash": cls.hashes["ops"], "role": "operator"},
+                 {"name": "view", "password_hash": cls.hashes["view"], "role": "viewer"},
+                 {"name": "victim", "password_hash": cls.hashes["victim"], "role": "viewer"}]
+        head = toml_dumps({
+            "postgres": {"host": cls.pg.host, "port": cls.pg.port, "user": cls.pg.superuser},
+            "backup": {"state_dir": os.path.join(cls.tmp, "state"), "timezone": "UTC"},
+            "restore": {"target": "{db}_archive"},
+            "web": section,
+        })
+        users_toml = "".join('[[web.users]]\nname = "%s"\npassword_hash = "%s"\nrole = "%s"\n\n'
+                             % (u["name"], u["password_hash"], u["role"]) for u in users)
+        dbs_toml = toml_dumps({"databases": [{"name": "sales"}, {"name": XSS}]})
+        return write_config(os.path.join(cls.tmp, name),
+                            head + "\n" + users_toml + cls.s3.storage_toml(prefix="web/") + "\n" + dbs_toml)
+
+    # ---- helpers ------------------------------------------------------------------
+
+    def wait_job(self, job_id, **auth):
+        deadline = time.time() + 40
+        seen = set()
+        while time.time() < deadline:
+            status, _, text = self.web.request("GET", "/api/v1/jobs/" + job_id, **auth)
+            self.assertEqual(status, 200, text)
+            job = json.loads(text)
+            seen.add(job["state"])
+            if job["state"] in ("done", "failed"):
+                return job, seen
+            time.sleep(0.2)
+        self.fail("job %s did not end" % job_id)
+
+    def page_csrf(self, cookie, path="/"):
+        status, _, text = self.web.request("GET", path, cookie=cookie)
+        self.assertEqual(status, 200, text[:300])
+        return re.search(r'name="csrf" value="([0-9a-f]{32})"', text).group(1)
+
+    # ---- tests --------------------------------------------------------------------
+
+    def test_hash_password_prints_scrypt_hash_and_never_the_password(self):
+        proc = run_bb(["hash-password"], None, input="hunter2 secret\n", check=0)
+        self.assertRegex(proc.stdout.strip(), r"^\$scrypt\$ln=15,r=8,p=1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$")
+        self.assertNotIn("hunter2", proc.stdout + proc.stderr)
+        empty = run_bb(["hash-password"], None, input="", check=2)
+        self.assertIn("no password on standard input", empty.stderr)
+
+    def test_api_needs_credentials_and_serves_the_json_of_list(self):
+        status, headers, _ = self.web.request("GET", "/api/v1/databases")
+        self.assertEqual(status, 401)
+        self.assertIn("Basic", headers["www-authenticate"][0])
+        status, _, _ = self.web.request("GET", "/api/v1/databases", user="view", password="wrong")
+        self.assertEqual(status, 401)
+        status, _, text = self.web.request("GET", "/api/v1/databases", user="view", password=VIEW_PW)
+        self.assertEqual(status, 200, text)
+        cli = parse_json_output(run_bb(["list", "--json"], self.config, env=self.env, check=0))
+        self.assertEqual(json.loads(text), cli)
+        self.assertEqual(sorted(d["name"] for d in cli["databases"]), sorted(["sales", XSS]))
+        status, _, text = self.web.request("GET", "/api/v1/databases/sales/backups", user="view", password=VIEW_PW)
+        self.assertEqual(status, 200, text)
+        cli = parse_json_output(run_bb(["list", "sales", "--json"], self.config, env=self.env, check=0))
+        self.assertEqual(json.loads(text), cli)
+        status, _, text = self.web.request("GET", "/metrics", user="view", password=VIEW_PW)
+        self.assertEqual(status, 200, text)
+        self.assertIn('backupbuddy_backups{database="sales"}', text)
+
+    def test_viewer_who_acts_gets_403(self):
+        auth = {"user": "view", "password": VIEW_PW}
+        status, _, text = self.web.request("POST", "/api/v1/restore", body={"database": "sales"}, **auth)
+        self.assertEqual(status, 403, text)
+        status, _, text = self.web.request("POST", "/api/v1/backup", body={"database": "sales"}, **auth)
+        self.assertEqual(status, 403, text)
+        status, _, text = self.web.request("DELETE", "/api/v1/archives/sales_archive", **auth)
+        self.assertEqual(status, 403, text)
+        self.assertIn('"view"', self.web.log())
+        self.assertIn("refused: the viewer role may only look", self.web.log())
+
+    def test_restore_job_archives_and_drop_through_the_api(self):
+        auth = {"user": "ops", "password": OPS_PW}
+        status, headers, text = self.web.request(
+            "POST", "/api/v1/restore", body={"database": "sales", "into": "sales_web_copy"}, **auth)
+        self.assertEqual(status, 202, text)
+        reply = json.loads(text)
+        self.assertEqual(reply["state"], "queued")
+        self.assertRegex(reply["id"], r"^[0-9a-f]{32}$")
+        self.assertEqual(headers["location"][0], "/api/v1/jobs/" + reply["id"])
+        job, _ = self.wait_job(reply["id"], **auth)
+        self.assertEqual(job["state"], "done", job)
+        self.assertEqual(job["result"]["database"], "sales_web_copy")
+        self.assertEqual(self.pg.query_value("sales_web_copy", "select count(*) from t"), "500")
+        status, _, text = self.web.request("GET", "/api/v1/archives", **auth)
+        self.assertIn("sales_web_copy", [a["name"] for a in json.loads(text)["archives"]])
+        status, _, text = self.web.request("DELETE", "/api/v1/archives/sales_web_copy", **auth)
+        self.assertEqual(status, 200, text)
+        self.assertFalse(self.pg.db_exists("sales_web_copy"))
+        log = self.web.log()
+        self.assertIn('web: "ops" from 127.0.0.1: restore "sales"', log)
+        self.assertIn('web: "ops" from 127.0.0.1: drop archive "sales_web_copy"', log)
+        # A failing job says why, in words.
+        status, _, text = self.web.request("POST", "/api/v1/restore",
+                                           body={"database": "sales", "backup": "19990101T000000Z"}, **auth)
+        job, _ = self.wait_job(json.loads(text)["id"], **auth)
+        self.assertEqual(job["state"], "failed")
+        self.assertIn("19990101T000000Z", job["reason"])
+
+    def test_backup_now_through_the_api_needs_no_csrf_with_basic(self):
+        auth = {"user": "ops", "password": OPS_PW}
+        status, _, text = self.web.request("POST", "/api/v1/backup", body={"database": "sales"}, **auth)
+        self.assertEqual(status, 202, text)
+        job, _ = self.wait_job(json.loads(text)["id"], **auth)
+        self.assertEqual(job["state"], "done", job)
+        self.assertTrue(job["result"]["ok"])
+        # A form post (what a cross-site page could send) is not accepted by the API.
+        status, _, _ = self.web.request("POST", "/api/v1/backup", form={"database": "sales"}, **auth)
+        self.assertEqual(status, 415)
+
+    def test_wrong_passwords_are_throttled_per_address_and_user(self):
+        for _ in range(5):
+            status, _, _ = self.web.request("GET", "/api/v1/databases", user="victim", password="guess")
+            self.assertEqual(status, 401)
+        status, headers, text = self.web.request("GET", "/api/v1/databases", user="victim", password=VICTIM_PW)
+        self.assertEqual(status, 429, text)
+        self.assertGreater(int(headers["retry-after"][0]), 0)
+        status, _, _ = self.web.request("POST", "/login", form={"name": "victim", "password": VICTIM_PW})
+        self.assertEqual(status, 429)
+        # Another user from the same address is not locked out.
+        status, _, _ = self.web.request("GET", "/api/v1/databases", user="view", password=VIEW_PW)
+        self.assertEqual(status, 200)
+        log = self.web.log()
+        for secret in ("guess", VICTIM_PW, VIEW_PW, OPS_PW):
+            self.assertNotIn(secret, log)
+        with open(self.config, encoding="utf-8") as f:
+            for secret in (VICTIM_PW, VIEW_PW, OPS_PW):
+                self.assertNotIn(secret, f.read())
+
+    def test_login_cookie_and_csrf(self):
+        status, _, text = self.web.request("POST", "/login", form={"name": "ops", "password": "nope"})
+        self.assertEqual(status, 401)
+        self.assertNotIn("nope", text)
+        status, headers, _ = self.web.request("POST", "/login", form={"name": "ops", "password": OPS_PW})
+        self.assertEqual(status, 303)
+        cookie_header = headers["set-cookie"][0]
+        self.assertIn("HttpOnly", cookie_header)
+        self.assertIn("SameSite=Strict", cookie_header)
+        self.assertNotIn("Secure", cookie_header)  # plain HTTP here; see the TLS test
+        first = cookie_header.split(";")[0]
+        second = self.web.login("ops", OPS_PW)
+        self.assertNotEqual(first, second, "a new session id at every sign-in")
+        status, headers, _ = self.web.request("POST", "/login", form={"name": "ops", "password": OPS_PW},
+                                              cookie=second)
+        third = headers["set-cookie"][0].split(";")[0]
+        status, _, _ = self.web.request("GET", "/", cookie=second)
+        self.assertEqual(status, 303, "the session signed in over ends")
+        cookie = third
+        # The cookie alone does not act: API and form posts need the session's CSRF token.
+        status, _, text = self.web.request("POST", "/api/v1/backup", body={"database": "sales"}, cookie=cookie)
+        self.assertEqual(status, 403, text)
+        status, _, _ = self.web.request("POST", "/restore", form={"database": "sales"}, cookie=cookie)
+        self.assertEqual(status, 403)
+        status, _, _ = self.web.request("DELETE", "/api/v1/archives/x", cookie=cookie)
+        self.assertEqual(status, 403)
+        csrf = self.page_csrf(cookie)
+        status, _, _ = self.web.request("POST", "/restore", form={"database": "sales", "csrf": "0" * 32},
+                                        cookie=cookie)
+        self.assertEqual(status, 403)
+        status, headers, _ = self.web.request("POST", "/restore",
+                                              form={"database": "sales", "into": "sales_form", "csrf": csrf},
+                                              cookie=cookie)
+        self.assertEqual(status, 303)
+        job_id = headers["location"][0].rsplit("/", 1)[1]
+        job, _ = self.wait_job(job_id, cookie=cookie)
+        self.assertEqual(job["state"], "done", job)
+        status, _, text = self.web.request("POST", "/api/v1/backup", body={"database": "sales"}, cookie=cookie,
+                                           headers={"X-CSRF-Token": csrf})
+        self.assertEqual(status, 202, text)
+        self.wait_job(json.loads(text)["id"], cookie=cookie)
+        self.pg.drop_db("sales_form")
+        # Signing out ends the session.
+        status, _, _ = self.web.request("POST", "/logout", form={"csrf": csrf}, cookie=cookie)
+        self.assertEqual(status, 303)
+        status, _, _ = self.web.request("GET", "/api/v1/databases", cookie=cookie)
+        self.assertEqual(status, 401)
+
+    def test_security_headers(self):
+        for path in ("/login", "/api/v1/databases", "/static/job.js", "/nothing-here"):
+            status, headers, _ = self.web.request("GET", path)
+            csp = headers["content-security-policy"][0]
+            self.assertIn("frame-ancestors 'none'", csp, path)
+            self.assertIn("script-src 'self'", csp, path)
+            self.assertNotIn("unsafe-inline", csp, path)
+            self.assertEqual(headers["x-content-type-options"], ["nosniff"], path)
+        status, _, text = self.web.request("GET", "/login")
+        self.assertNotRegex(text, r"<script(?![^>]*\bsrc=)", "no inline script")
+
+    def test_hostile_database_name_is_text(self):
+        cookie = self.web.login("view", VIEW_PW)
+        status, _, text = self.web.request("GET", "/", cookie=cookie)
+        self.assertEqual(status, 200)
+        self.assertNotIn(XSS, text)
+        self.assertIn("&lt;img src=x onerror=alert(1)&gt;", text)
+        status, _, text = self.web.request("GET", "/databases/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E",
+                                           cookie=cookie)
+        self.assertEqual(status, 200)
+        self.assertNotIn(XSS, text)
+        self.assertIn('<h1 id="db-name">&lt;img src=x onerror=alert(1)&gt;</h1>', text)
+
+    def test_path_parameters_are_just_names(self):
+        auth = {"user": "view", "password": VIEW_PW}
+        for raw, name in (("a%2F..%2Fsales", "a/../sales"), ("..", ".."), ("sales%00", "sales\x00"),
+                          ("..%2Fsales", "../sales")):
+            status, _, text = self.web.request("GET", "/api/v1/databases/%s/backups" % raw, **auth)
+            self.assertEqual(status, 200, (raw, text))
+            body = json.loads(text)
+            self.assertEqual(body["database"], name)
+            self.assertEqual(body["backups"], [], "no other database's backups for %r" % name)
+
+    def test_session_idle_expiry_and_secure_cookie_under_tls(self):
+        cert = os.path.join(self.tmp, "cert.pem")
+        key = os.path.join(self.tmp, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+        config = self.write_web_config("tls.toml", free_port(), tls_cert_file=cert, tls_key_file=key,
+                                       session_idle="2s")
+        web = WebServer(config, os.path.join(self.tmp, "web-tls.log"), self.port, env=self.env, tls=True)
+        try:
+            status, headers, _ = web.request("POST", "/login", form={"name": "view", "password": VIEW_PW})
+            self.assertEqual(status, 303)
+            self.assertIn("; Secure", headers["set-cookie"][0])
+            cookie = headers["set-cookie"][0].split(";")[0]
+            status, _, _ = web.request("GET", "/api/v1/databases", cookie=cookie)
+            self.assertEqual(status, 200)
+            time.sleep(3)
+            status, _, _ = web.request("GET", "/api/v1/databases", cookie=cookie)
+            self.assertEqual(status, 401, "an idle session expires")
+        finally:
+            web.close()
+
+    # ---- a real browser (Debian chromium + chromium-driver + python3-selenium) ---------
+
+    def browser(self):
+        try:
+            from selenium import webdriver
+            from selenium.webdriver.chrome.service import Service
+        except ImportError:
+            self.skipTest("python3-selenium is not installed (scripts/install-deps.sh)")
+        if not os.path.exists("/usr/bin/chromium") or not os.path.exists("/usr/bin/chromedriver"):
+            self.skipTest("chromium / chromium-driver are not installed (scripts/install-deps.sh)")
+        o = webdriver.ChromeOptions()
+        o.binary_location = "/usr/bin/chromium"
+        for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
+            o.add_argument(arg)
+        o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=o)
+        self.addCleanup(driver.quit)
+        return driver
+
+    def screenshot(self, driver, name):
+        folder = os.path.join(os.environ.get("BB_BUILD_DIR") or self.tmp, "web-screenshots")
+        os.makedirs(folder, exist_ok=True)
+        driver.save_screenshot(os.path.join(folder, name))
+
+    def test_browser_login_dashboard_restore_progress_and_phone_width(self):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
+        driver = self.browser()
+        base = "http://127.0.0.1:%d" % self.web.port
+
+        def find(by, value, timeout=15):
+            """The element once the page that has it is loaded (clicks navigate asynchronously)."""
+            return WebDriverWait(driver, timeout).until(lambda d: d.find_element(by, value))
+
+        driver.get(base + "/")
+        self.assertTrue(driver.current_url.endswith("/login"))
+        find(By.ID, "name").send_keys("ops")
+        find(By.ID, "password").send_keys("wrong")
+        find(By.ID, "sign-in").click()
+        self.assertIn("Wrong user or password", find(By.ID, "login-error").text)
+        find(By.ID, "name").send_keys("ops")
+        find(By.ID, "password").send_keys(OPS_PW)
+        find(By.ID, "sign-in").click()
+        # The dashboard: both databases, the hostile name as text (an alert() would raise
+        # UnexpectedAlertPresentException on the next call).
+        find(By.ID, "databases")
+        links = {a.text: a for a in driver.find_elements(By.CSS_SELECTOR, "a.db-link")}
+        self.assertIn(XSS, links)
+        self.assertIn("sales", links)
+        self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "#databases img"), [])
+        self.screenshot(driver, "dashboard.png")
+        links[XSS].click()
+        self.assertEqual(find(By.ID, "db-name").text, XSS)
+        driver.get(base + "/")
+        find(By.LINK_TEXT, "sales").click()
+        find(By.ID, "backups")
+        self.assertGreater(len(driver.find_elements(By.CSS_SELECTOR, "#backups tbody tr")), 0)
+        find(By.ID, "into").send_keys("sales_browser")
+        find(By.ID, "restore").click()
+        job = find(By.ID, "job")
+        WebDriverWait(driver, 40).until(lambda d: job.get_attribute("data-state") in ("done", "failed"))
+        self.assertEqual(job.get_attribute("data-state"), "done", driver.find_element(By.ID, "job-detail").text)
+        self.assertIn("sales_browser", driver.find_element(By.ID, "job-detail").text)
+        self.assertEqual(driver.find_element(By.ID, "job-state").text, "done")
+        self.screenshot(driver, "job-done.png")
+        self.assertTrue(self.pg.db_exists("sales_browser"))
+        self.pg.drop_db("sales_browser")
+        # Phone width: no sideways scrolling, the table turns into labelled rows.
+        driver.set_window_size(390, 844)
+        self.screenshot(driver, "job-phone.png")
+        driver.get(base + "/")
+        overflow = driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        self.assertLessEqual(overflow, 0)
+        self.screenshot(driver, "dashboard-phone.png")
+        # No script error and no Content-Security-Policy violation on any page.
+        severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"
+                  and "favicon" not in e["message"] and "401" not in e["message"]]
+        self.assertEqual(severe, [])
+
+
+if __name__ == "__main__":
+    unittest.main()

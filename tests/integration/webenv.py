@@ -1,0 +1,94 @@
+"""A running `backupbuddy web` for tests: started on a free port with its log in a file,
+stopped (SIGTERM, then SIGKILL) by close(); and a small HTTP client (http.client) that
+keeps no cookies of its own, so each test says exactly what it sends.
+"""
+
+import base64
+import http.client
+import json
+import os
+import signal
+import ssl
+import subprocess
+import time
+import urllib.parse
+
+from bbenv import bb_argv, clean_env, run_bb
+from pgenv import free_port
+
+
+def hash_password(password, config_path=None):
+    """`backupbuddy hash-password` with the password on stdin; returns the hash."""
+    proc = run_bb(["hash-password"], config_path, input=password + "\n", check=0)
+    return proc.stdout.strip()
+
+
+class WebServer:
+    def __init__(self, config_path, log_path, port, env=None, tls=False):
+        self.port = port
+        self.tls = tls
+        self.log_path = log_path
+        self._log = open(log_path, "w", encoding="utf-8")
+        self.proc = subprocess.Popen(bb_argv(["web"], config_path), stdout=self._log, stderr=self._log,
+                                     env=clean_env(env))
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("web exited %s:\n%s" % (self.proc.returncode, self.log()))
+            if "web console on" in self.log():
+                return
+            time.sleep(0.05)
+        raise AssertionError("web did not start:\n" + self.log())
+
+    def log(self):
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+    # ---- requests ----------------------------------------------------------------
+
+    def request(self, method, path, body=None, headers=None, user=None, password=None, cookie=None,
+                form=None):
+        """Returns (status, headers as a lower-cased dict of lists, body text)."""
+        if self.tls:
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=30,
+                                               context=ssl._create_unverified_context())
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = dict(headers or {})
+        if user is not None:
+            token = base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+            headers["Authorization"] = "Basic " + token
+        if cookie:
+            headers["Cookie"] = cookie
+        data = None
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        elif body is not None:
+            data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+            headers.setdefault("Content-Type", "application/json")
+        conn.request(method, path, body=data, headers=headers)
+        resp = conn.getresponse()
+        text = resp.read().decode("utf-8", "replace")
+        got = {}
+        for k, v in resp.getheaders():
+            got.setdefault(k.lower(), []).append(v)
+        conn.close()
+        return resp.status, got, text
+
+    def login(self, user, password):
+        """Signs in through the login form; returns the "bb_session=..." cookie pair."""
+        status, headers, text = self.request("POST", "/login", form={"name": user, "password": password})
+        if status != 303:
+            raise AssertionError("login as %s: %s %s" % (user, status, text[:300]))
+        return headers["set-cookie"][0].split(";")[0]
