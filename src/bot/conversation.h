@@ -147,6 +147,8 @@ class Conversation {
   // A failed job's reason with the bot's words for its remedy.
   std::string reason(const JobOutcome& outcome) const;
   std::string when(TimePoint time) const;
+  // The done message's line on the row check.
+  std::string rows_checked(const RowCheck& check) const;
 
   std::vector<Action> on_text(const Incoming& u);
   std::vector<Action> on_callback(const Incoming& u);

@@ -25,16 +25,44 @@
 #include "util/timezone.h"
 
 namespace bb {
+namespace {
+
+// {"tables": N, "rows": M, "mismatched": [...]}, or {"checked": false, "reason": ...}.
+nlohmann::ordered_json row_check_json(const RowCheck& check) {
+  if (!check.checked) return {{"checked", false}, {"reason", check.not_checked}};
+  nlohmann::ordered_json mismatched = nlohmann::ordered_json::array();
+  for (const auto& m : check.mismatched)
+    mismatched.push_back({{"schema", m.schema},
+                          {"table", m.table},
+                          {"expected", m.expected},
+                          {"found", m.found ? nlohmann::ordered_json(*m.found) : nlohmann::ordered_json(nullptr)}});
+  return {{"checked", true}, {"tables", check.tables}, {"rows", check.rows}, {"mismatched", mismatched}};
+}
+
+}  // namespace
 
 int cmd_restore(const Config& config, const RestoreOptions& options) {
   RunContext ctx(config);
-  RestoreResult r = restore_backup(ctx, options.request);
+  RestoreResult r;
+  try {
+    r = restore_backup(ctx, options.request);
+  } catch (const RowCheckFailed& e) {
+    if (!options.json) throw;
+    // The error and which tables differ, as one JSON document.
+    log::error(e.what());
+    nlohmann::ordered_json j{{"error", {{"code", e.exit_code()}, {"kind", "failed"}, {"message", log::mask_secrets(e.what())}}},
+                             {"row_check", row_check_json(e.check())}};
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+    return e.exit_code();
+  }
   const auto* zone = resolve_zone(config.backup.timezone);
   if (options.json) {
     nlohmann::ordered_json j{{"database", r.database},    {"source", r.source},
                              {"backup", r.backup_id},     {"backup_time", format_iso_utc(r.backup_time)},
                              {"legacy", r.legacy},        {"bytes", r.bytes},
                              {"seconds", r.seconds},      {"skipped_untrusted", r.skipped_untrusted}};
+    j["row_check"] = row_check_json(r.row_check);
+    j["created_roles"] = r.created_roles;
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   } else {
     log::info("done: " + quote_name(r.database) + " holds " + quote_name(r.source) + " as of " + format_local(r.backup_time, zone) +
@@ -43,6 +71,7 @@ int cmd_restore(const Config& config, const RestoreOptions& options) {
               (r.skipped_untrusted.empty() ? ""
                                            : "; " + std::to_string(r.skipped_untrusted.size()) +
                                                  " newer backup(s) that cannot be trusted were passed over"));
+    log::info("row check: " + row_check_summary(r.row_check));
     std::cout << r.database << std::endl;
   }
   return kExitOk;

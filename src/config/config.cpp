@@ -434,7 +434,8 @@ void read_restore(const toml::table& t, const std::string& file, Config& cfg) {
   if (auto v = r.integer("jobs", 1, 64)) rs.jobs = static_cast<int>(*v);
   if (auto v = r.boolean("no_owner")) rs.no_owner = *v;
   if (auto v = r.string("owner")) rs.owner = *v;
-  r.reject_unknown("known keys: target, keep_archives, jobs, no_owner, owner");
+  if (auto v = r.boolean("create_roles")) rs.create_roles = *v;
+  r.reject_unknown("known keys: target, keep_archives, jobs, no_owner, owner, create_roles");
 }
 
 void read_telegram(const toml::table& t, const std::string& file, Config& cfg, EnvLookup env) {

@@ -81,6 +81,7 @@ struct RestoreConfig {
   int jobs = 1;
   bool no_owner = false;
   std::optional<std::string> owner;
+  bool create_roles = false;  // create missing owner roles (NOLOGIN) before pg_restore
 };
 
 struct TelegramConfig {

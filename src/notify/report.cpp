@@ -39,7 +39,7 @@ const ReportText kEnglish{
     "never",
     "BackupBuddy restore drill: all {n} database(s) restored and checked.",
     "BackupBuddy restore drill: {failed} of {n} database(s) FAILED to restore.",
-    "✅ {db}: backup {id} restores ({tables} tables, {rows} rows)",
+    "✅ {db}: backup {id} restores ({tables} tables, {rows} rows, all as in the backup)",
     "❌ {db}: backup {id} does NOT restore — {why}",
 };
 
@@ -54,7 +54,7 @@ const ReportText kRussian{
     "никогда",
     "BackupBuddy, проверка восстановления: все базы ({n}) восстановлены и проверены.",
     "BackupBuddy, проверка восстановления: не восстановилось баз: {failed} из {n}.",
-    "✅ {db}: копия {id} восстанавливается (таблиц: {tables}, строк: {rows})",
+    "✅ {db}: копия {id} восстанавливается (таблиц: {tables}, строк: {rows}, всё как в копии)",
     "❌ {db}: копия {id} НЕ восстанавливается — {why}",
 };
 

@@ -428,6 +428,22 @@ std::vector<std::string> databases_to_back_up(const Config& config, PgSession& s
   return out;
 }
 
+std::string store_globals(RunContext& ctx) {
+  const Config& config = ctx.config();
+  ProcessSpec spec{ctx.tools().bin_dir + "/pg_dumpall",
+                   {"--globals-only", "--no-role-passwords", "--no-password",
+                    "--database=" + config.postgres.maintenance_db}};
+  spec.env_set = pg_child_env(config.postgres, config.postgres.maintenance_db);
+  spec.pipe_stdout = true;
+  ProcessResult out = run_process(spec);
+  if (out.exit_code != 0)
+    throw OperationError("pg_dumpall --globals-only failed (exit " + std::to_string(out.exit_code) +
+                         "): " + last_lines(log::mask_secrets(out.stderr_text), 3));
+  std::string key = globals_key(format_backup_id(std::chrono::system_clock::now()));
+  ctx.storage().put(key, out.stdout_text);
+  return key;
+}
+
 std::vector<BackupResult> run_backups(const Config& config, const std::vector<std::string>& named, bool all,
                                       bool prune, const std::string& command,
                                       const std::function<void(const BackupResult&)>& on_result,
@@ -439,6 +455,13 @@ std::vector<BackupResult> run_backups(const Config& config, const std::vector<st
   run.tools();  // found once, before any database: a missing pg_dump fails the run at once
   log::info("backing up " + std::to_string(dbs.size()) + " database(s) from " + run.session().where() + " to " +
             run.storage().describe());
+  // The roles the dumps' objects belong to, so that `restore --create-roles` can bring them
+  // to another server. A failure here costs no database its backup.
+  try {
+    log::debug("stored the server's globals as " + store_globals(run));
+  } catch (const Error& e) {
+    log::warn(std::string("the server's roles (globals) were not stored: ") + e.what());
+  }
 
   std::vector<BackupResult> results(dbs.size());
   std::mutex out_mutex;
@@ -483,6 +506,14 @@ std::vector<BackupResult> run_backups(const Config& config, const std::vector<st
       });
     for (auto& t : threads) t.join();
     if (failure) std::rethrow_exception(failure);
+  }
+  // The stored globals go with the backups: those older than every backup left are deleted.
+  if (prune) {
+    try {
+      prune_globals(run.storage(), build_inventory(run.storage().list(""), config.storage.legacy), false);
+    } catch (const Error& e) {
+      log::warn(std::string("old copies of the server's roles were not pruned: ") + e.what());
+    }
   }
   return results;
 }

@@ -46,6 +46,11 @@ void after_backup(RunContext& ctx, BackupResult& result, bool prune);
 std::vector<std::string> databases_to_back_up(const Config& config, PgSession& session,
                                               const std::vector<std::string>& named, bool all);
 
+// Stores the server's globals (`pg_dumpall --globals-only --no-role-passwords`: roles
+// without passwords, memberships, tablespaces) as _globals/<id>.sql. Returns the key;
+// throws OperationError / StorageError.
+std::string store_globals(RunContext& ctx);
+
 // One backup run: takes the machine lock (LockHeldError when another run holds it),
 // backs up the databases (named; all; or [[databases]]), `[backup] parallel` at once,
 // each followed by after_backup(). `command` names the holder in the lock file.

@@ -174,10 +174,12 @@ std::uint64_t read_dump(Storage& storage, const BackupEntry& entry, const Manife
 }
 
 std::string read_toc(Storage& storage, const BackupEntry& entry, const Manifest* m, const DecryptionKeys& keys,
-                     const std::string& pg_restore) {
+                     const std::string& pg_restore, bool verbose) {
   std::string toc;
   {
-    ArchiveReader list({pg_restore, {"--list", "--format=custom"}}, [&](const char* d, std::size_t n) { toc.append(d, n); },
+    std::vector<std::string> args{"--list", "--format=custom"};
+    if (verbose) args.push_back("--verbose");
+    ArchiveReader list({pg_restore, args}, [&](const char* d, std::size_t n) { toc.append(d, n); },
                        true);
     try {
       read_dump(storage, entry, m, keys,

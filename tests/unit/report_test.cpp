@@ -80,10 +80,10 @@ TEST(DrillReport, CountsFailuresAndNamesEachDatabase) {
   bad.error = "the object is damaged";
   EXPECT_EQ(format_drill_report({good}, "en"),
             "BackupBuddy restore drill: all 1 database(s) restored and checked.\n"
-            "✅ buh: backup 20261201T040000Z restores (12 tables, 34567 rows)");
+            "✅ buh: backup 20261201T040000Z restores (12 tables, 34567 rows, all as in the backup)");
   EXPECT_EQ(format_drill_report({good, bad}, "en"),
             "BackupBuddy restore drill: 1 of 2 database(s) FAILED to restore.\n"
-            "✅ buh: backup 20261201T040000Z restores (12 tables, 34567 rows)\n"
+            "✅ buh: backup 20261201T040000Z restores (12 tables, 34567 rows, all as in the backup)\n"
             "❌ zup: backup 20261130T040000Z does NOT restore — the object is damaged");
 }
 
