@@ -507,8 +507,10 @@ std::vector<BackupResult> run_backups(const Config& config, const std::vector<st
     for (auto& t : threads) t.join();
     if (failure) std::rethrow_exception(failure);
   }
-  // The stored globals go with the backups: those older than every backup left are deleted.
-  if (prune) {
+  // The stored globals go with the backups: those older than every backup left are deleted,
+  // only after a run in which every database succeeded (a failed run deletes nothing).
+  bool all_ok = std::all_of(results.begin(), results.end(), [](const BackupResult& r) { return r.ok; });
+  if (prune && all_ok) {
     try {
       prune_globals(run.storage(), build_inventory(run.storage().list(""), config.storage.legacy), false);
     } catch (const Error& e) {
