@@ -35,8 +35,15 @@
 namespace bb {
 
 int cmd_backup(const Config& config, const BackupOptions& options) {
-  std::vector<BackupResult> results = run_backups(config, options.databases, options.all, !options.no_prune, "backup");
-  Notifiers(config).run_finished(results);
+  std::vector<BackupResult> all = run_backups(config, options.databases, options.all, !options.no_prune, "backup");
+  Notifiers(config).run_finished(all);
+  std::vector<BackupResult> results;
+  std::vector<std::string> first, vanished;
+  for (const auto& r : all) {
+    if (r.vanished) vanished.push_back(r.database);
+    else results.push_back(r);
+    if (r.first_backup) first.push_back(r.database);
+  }
   int failed = 0;
   for (const auto& r : results) failed += r.ok ? 0 : 1;
   if (options.json) {
@@ -51,8 +58,11 @@ int cmd_backup(const Config& config, const BackupOptions& options) {
                               {"seconds", r.seconds},
                               {"error", r.ok ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.error)},
                               {"verified", r.verified},
-                              {"warnings", r.warnings}});
+                              {"warnings", r.warnings},
+                              {"first_backup", r.first_backup}});
     }
+    j["new"] = first;
+    j["vanished"] = vanished;
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   } else {
     TextTable table({"DATABASE", "RESULT", "DUMP", "STORED", "RATIO", "TIME", "BACKUP"});
@@ -64,6 +74,14 @@ int cmd_backup(const Config& config, const BackupOptions& options) {
                  r.ok ? human_bytes(r.stored_bytes) : "-", ratio, human_seconds(r.seconds), r.ok ? r.id : "-"});
     }
     std::cout << table.render();
+    auto names = [](const std::vector<std::string>& list) {
+      std::string out;
+      for (const auto& n : list) out += (out.empty() ? "" : ", ") + display_text(n);
+      return out;
+    };
+    if (!first.empty()) std::cout << "new: " << names(first) << " (backed up for the first time)\n";
+    if (!vanished.empty())
+      std::cout << "gone from the server: " << names(vanished) << " (its backups are kept)\n";
     std::cout << (failed == 0 ? "all " + std::to_string(results.size()) + " database(s) backed up\n"
                               : std::to_string(failed) + " of " + std::to_string(results.size()) +
                                     " database(s) FAILED — see the errors above\n");

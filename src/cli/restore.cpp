@@ -36,7 +36,8 @@ nlohmann::ordered_json row_check_json(const RowCheck& check) {
                           {"table", m.table},
                           {"expected", m.expected},
                           {"found", m.found ? nlohmann::ordered_json(*m.found) : nlohmann::ordered_json(nullptr)}});
-  return {{"checked", true}, {"tables", check.tables}, {"rows", check.rows}, {"mismatched", mismatched}};
+  return {{"checked", true}, {"tables", check.tables}, {"rows", check.rows}, {"mismatched", mismatched},
+          {"seconds", check.seconds}};
 }
 
 }  // namespace
@@ -71,7 +72,8 @@ int cmd_restore(const Config& config, const RestoreOptions& options) {
               (r.skipped_untrusted.empty() ? ""
                                            : "; " + std::to_string(r.skipped_untrusted.size()) +
                                                  " newer backup(s) that cannot be trusted were passed over"));
-    log::info("row check: " + row_check_summary(r.row_check));
+    log::info("row check: " + row_check_summary(r.row_check) +
+              (r.row_check.checked ? " (counted in " + human_seconds(r.row_check.seconds) + ")" : ""));
     std::cout << r.database << std::endl;
   }
   return kExitOk;

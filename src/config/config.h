@@ -46,6 +46,9 @@ struct StorageConfig {
   std::chrono::milliseconds timeout{60'000};  // connect timeout and low-speed cut-off
   int max_retries = 5;
   bool legacy = true;
+  // Caps on the total transfer rate over all parts in flight, bytes/s; 0: none.
+  std::uint64_t max_upload_rate = 0;
+  std::uint64_t max_download_rate = 0;
 };
 
 // Retention counts; unset means "inherit" (in [[databases]] overrides).

@@ -191,8 +191,11 @@ RowCheck check_restored_rows(const Config& cfg, const Manifest* m, const std::st
                              const std::vector<std::pair<std::string, std::string>>& tables,
                              const std::vector<std::string>& schemas) {
   if (!m || !m->row_counts_recorded) return row_check_not_made("the backup has no row counts");
+  auto t0 = std::chrono::steady_clock::now();
   PgSession in_restored = PgSession::connect(cfg.postgres, database);
-  return compare_row_counts(restored_subset(m->row_counts, tables, schemas), count_table_rows(in_restored));
+  RowCheck check = compare_row_counts(restored_subset(m->row_counts, tables, schemas), count_table_rows(in_restored));
+  check.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return check;
 }
 
 // The globals stored by the run of backup `id` (the newest at or before it), else the
@@ -346,7 +349,7 @@ RestoreResult restore_backup(RunContext& ctx, const RestoreRequest& req, const P
   ArchiveMarker marker{db, entry->id, format_iso_utc(std::chrono::system_clock::now())};
   mark_restoring_database(session, temp.name(), db, entry->id, target);
   log::info("restoring " + quote_name(db) + " backup " + entry->id + " into " + quote_name(target) + " (via temporary database " +
-            temp.name() + ")");
+            temp.name() + ")" + (storage.max_download_rate() ? "; downloads" + rate_cap_note(storage.max_download_rate()) : ""));
   int jobs = req.jobs.value_or(cfg.restore.jobs);
   const Manifest* m = manifest ? &*manifest : nullptr;
   std::string list_path = use_list ? use_list->path() : std::string();

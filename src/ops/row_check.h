@@ -29,6 +29,7 @@ struct RowCheck {
   std::size_t tables = 0;   // tables compared
   std::uint64_t rows = 0;   // rows expected over those tables
   std::vector<RowMismatch> mismatched;
+  double seconds = 0;       // counting the rows took
   bool ok() const { return !checked || mismatched.empty(); }
 };
 

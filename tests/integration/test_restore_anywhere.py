@@ -9,9 +9,11 @@ s3rver behind the SigV4-verifying proxy, manifests edited with the aws CLI.
 import json
 import os
 import subprocess
+import time
+import unittest
 
-from bbenv import bb_argv, clean_env, parse_json_output, run_bb, write_config, last_line
-from fixtures import ServersTestCase, class_cluster
+from bbenv import bb_argv, clean_env, local_config, parse_json_output, run_bb, write_config, last_line
+from fixtures import ServersTestCase, class_cluster, class_workdir
 
 DB = "shop"
 
@@ -25,6 +27,10 @@ class RowCheckTest(ServersTestCase):
                     "create schema stock; create table stock.items(id int primary key, qty int); "
                     "insert into stock.items select g, g from generate_series(1, 40) g; "
                     "create table notes(id int); create index orders_what on orders(what);")
+        # ~0.2 MB stored: random hex.
+        cls.pg.create_db("bulky")
+        cls.pg.psql("bulky", "create table noise as select g as id, md5(random()::text) || md5(random()::text) as t "
+                    "from generate_series(1, 6000) g;")
 
     def config(self, name, extra=""):
         text = ('[postgres]\nhost = "%s"\nport = %d\nuser = "postgres"\n\n%s\n'
@@ -56,6 +62,7 @@ class RowCheckTest(ServersTestCase):
         backup_id = self.backup(cfg, env)
         out = parse_json_output(run_bb(["restore", DB, "--backup", backup_id, "--into", "shop_counted", "--json"],
                                        cfg, env=env, check=True))
+        self.assertGreaterEqual(out["row_check"].pop("seconds"), 0)
         self.assertEqual(out["row_check"], {"checked": True, "tables": 3, "rows": 290, "mismatched": []})
         proc = run_bb(["restore", DB, "--backup", backup_id, "--into", "shop_counted_text"], cfg, env=env, check=True)
         self.assertIn("3 tables, 290 rows, all as in the backup", proc.stderr)
@@ -89,6 +96,7 @@ class RowCheckTest(ServersTestCase):
         backup_id = self.backup(cfg, env)
         out = parse_json_output(run_bb(["restore", DB, "--backup", backup_id, "--table", "public.orders",
                                         "--into", "shop_one", "--json"], cfg, env=env, check=True))
+        out["row_check"].pop("seconds")
         self.assertEqual(out["row_check"], {"checked": True, "tables": 1, "rows": 250, "mismatched": []})
         self.assertEqual(self.pg.psql("shop_one", "select schemaname || '.' || tablename from pg_tables "
                                       "where schemaname not in ('pg_catalog', 'information_schema')").split(),
@@ -149,6 +157,32 @@ class RowCheckTest(ServersTestCase):
         self.assertEqual([n for n in os.listdir(self.tmp) if n.startswith("damaged")], [])
 
 
+    # Bandwidth caps: one limiter per direction over all parts in flight, S3 and local alike.
+    def test_a_capped_backup_takes_at_least_its_size_over_the_cap(self):
+        cap = 100 * 1024
+        rates = 'max_upload_rate = "100KB/s"\nmax_download_rate = "100KB/s"\n'
+        stores = {"s3": self.s3.storage_toml(prefix="capped/", extra=rates),
+                  "local": '[storage]\ntype = "local"\npath = "%s/capped-store"\n%s' % (self.tmp, rates)}
+        for kind, storage in stores.items():
+            with self.subTest(kind):
+                text = ('[postgres]\nhost = "%s"\nport = %d\nuser = "postgres"\n\n%s\n'
+                        '[backup]\nstate_dir = "%s/state-capped-%s"\n\n[[databases]]\nname = "bulky"\n'
+                        % (self.pg.host, self.pg.port, storage, self.tmp, kind))
+                cfg = write_config("%s/capped-%s.toml" % (self.tmp, kind), text)
+                start = time.monotonic()
+                proc = run_bb(["backup", "bulky", "--json"], cfg, env=self.s3.env(), check=True)
+                took = time.monotonic() - start
+                (result,) = parse_json_output(proc)["results"]
+                self.assertGreater(result["stored_bytes"], 200 * 1024)
+                self.assertGreaterEqual(took, result["stored_bytes"] / cap, proc.stderr)
+                self.assertIn("capped at 100", proc.stderr)
+                start = time.monotonic()
+                proc = run_bb(["restore", "bulky", "--into", "bulky_capped_" + kind], cfg, env=self.s3.env(),
+                              check=True)
+                self.assertGreaterEqual(time.monotonic() - start, result["stored_bytes"] / cap, proc.stderr)
+                self.assertIn("capped at 100", proc.stderr)
+
+
 class FreshServerRolesTest(ServersTestCase):
     """A backup restores with its owners on a fresh server (a second cluster without the
     roles): each run stores the server's globals, `restore --create-roles` creates the
@@ -202,3 +236,33 @@ class FreshServerRolesTest(ServersTestCase):
                         "join pg_roles u on u.oid = m.member where r.rolname = 'accounting' and u.rolname = 'clerk'"),
             "1")
 
+
+
+class NewAndVanishedTest(unittest.TestCase):
+    """With all_databases = true, the run names a database backed up for the first time and
+    one gone from the server (whose backups are kept). Local store, its own cluster."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = class_workdir(cls, "bb-newvanished-")
+        cls.pg = class_cluster(cls)
+        for db in ("db1", "db2"):
+            cls.pg.create_db(db)
+
+    def test_new_and_vanished_databases_are_named(self):
+        cfg = write_config(os.path.join(self.tmp, "all.toml"), local_config(
+            self.pg, os.path.join(self.tmp, "store"), os.path.join(self.tmp, "state"),
+            backup={"all_databases": True, "exclude": ["postgres"]}))
+        first = parse_json_output(run_bb(["backup", "--json"], cfg, check=True))
+        self.assertEqual(sorted(first["new"]), ["db1", "db2"])
+        self.assertEqual(first["vanished"], [])
+        self.pg.create_db("db3")
+        proc = run_bb(["backup"], cfg, check=True)
+        self.assertIn("new: db3 (backed up for the first time)", proc.stdout)
+        self.assertNotIn("db1 (", proc.stdout.split("new:")[1])
+        self.pg.drop_db("db3")
+        proc = run_bb(["backup"], cfg, check=True)
+        self.assertIn("gone from the server: db3 (its backups are kept)", proc.stdout)
+        self.assertIn("all 2 database(s) backed up", proc.stdout)
+        out = parse_json_output(run_bb(["list", "db3", "--json"], cfg, check=True))
+        self.assertEqual(len(out["backups"]), 1, "db3's backups are kept")
