@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
   list->add_flag("--json", list_opts.json, "print as JSON");
 
   bb::RestoreOptions restore_opts;
-  auto* restore = app.add_subcommand("restore", "restore a backup into a NEW database (never over the source)");
+  auto* restore = app.add_subcommand("restore", "restore a backup into a NEW database (never over the source); the rows of "
+                                                "every table are checked against the backup before it gets its name");
   restore->add_option("database", restore_opts.request.source, "the database whose backup to restore")->required();
   auto* by_id = restore->add_option("--backup", restore_opts.request.backup_id, "backup id (see `list DB`)");
   restore->add_option("--at", restore_opts.request.at, "newest backup at or before this time (2026-09-03 14:00)")
