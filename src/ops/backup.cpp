@@ -439,8 +439,18 @@ std::string store_globals(RunContext& ctx) {
   if (out.exit_code != 0)
     throw OperationError("pg_dumpall --globals-only failed (exit " + std::to_string(out.exit_code) +
                          "): " + last_lines(log::mask_secrets(out.stderr_text), 3));
-  std::string key = globals_key(format_backup_id(std::chrono::system_clock::now()));
-  ctx.storage().put(key, out.stdout_text);
+  // Encrypted like the backups when [encryption] is configured.
+  std::optional<AgeEncryptor> encryptor = make_encryptor(config.encryption);
+  std::string key = globals_key(format_backup_id(std::chrono::system_clock::now()), encryptor.has_value());
+  if (!encryptor) {
+    ctx.storage().put(key, out.stdout_text);
+    return key;
+  }
+  std::string sealed;
+  ByteSink to_sealed = [&](const char* d, std::size_t n) { sealed.append(d, n); };
+  encryptor->write(out.stdout_text.data(), out.stdout_text.size(), to_sealed);
+  encryptor->finish(to_sealed);
+  ctx.storage().put(key, sealed);
   return key;
 }
 

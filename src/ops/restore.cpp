@@ -199,19 +199,33 @@ RowCheck check_restored_rows(const Config& cfg, const Manifest* m, const std::st
 }
 
 // The globals stored by the run of backup `id` (the newest at or before it), else the
-// newest there is; nullopt when the store holds none.
-std::optional<std::string> globals_for(Storage& storage, const std::string& id) {
+// newest there is, decrypted; nullopt when the store holds none or they cannot be read.
+std::optional<std::string> globals_for(Storage& storage, const std::string& id, const DecryptionKeys& keys) {
   std::vector<ObjectInfo> stored = storage.list("_globals/");
-  std::optional<std::string> best, newest;
+  std::optional<std::pair<std::string, std::string>> best, newest;  // (run id, key)
   for (const auto& o : stored) {
     auto run = parse_globals_key(o.key);
     if (!run) continue;
-    if (!newest || *run > *newest) newest = *run;
-    if (*run <= id && (!best || *run > *best)) best = *run;
+    if (!newest || *run > newest->first) newest = {{*run, o.key}};
+    if (*run <= id && (!best || *run > best->first)) best = {{*run, o.key}};
   }
   if (!best) best = newest;
   if (!best) return std::nullopt;
-  return storage.get(globals_key(*best));
+  std::string text = storage.get(best->second);
+  if (best->second.size() < 4 || best->second.compare(best->second.size() - 4, 4, ".age") != 0) return text;
+  try {
+    if (keys.empty()) throw OperationError("no [encryption] identity_file or passphrase_file to decrypt it");
+    AgeDecryptor d = !keys.identities.empty() ? AgeDecryptor::with_identities(keys.identities)
+                                              : AgeDecryptor::with_passphrase(*keys.passphrase);
+    std::string plain;
+    ByteSink to_plain = [&](const char* data, std::size_t n) { plain.append(data, n); };
+    d.write(text.data(), text.size(), to_plain);
+    d.finish(to_plain);
+    return plain;
+  } catch (const std::exception& e) {
+    log::warn("cannot read the stored roles " + best->second + ": " + e.what());
+    return std::nullopt;
+  }
 }
 
 }  // namespace
@@ -326,7 +340,7 @@ RestoreResult restore_backup(RunContext& ctx, const RestoreRequest& req, const P
       if (!session.scalar("select 1 from pg_roles where rolname = $1", {role})) missing.push_back(quote_name(role));
     if (!missing.empty() && (req.create_roles || cfg.restore.create_roles)) {
       // The memberships come from the server's globals stored by the backup's run.
-      std::optional<std::string> globals = globals_for(storage, entry->id);
+      std::optional<std::string> globals = globals_for(storage, entry->id, keys);
       if (!globals) log::warn("no stored roles (globals) for backup " + entry->id + ": the roles are created without their memberships");
       result.created_roles =
           create_missing_roles(session, owners, globals ? parse_role_memberships(*globals) : decltype(parse_role_memberships("")){});

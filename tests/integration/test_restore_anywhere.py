@@ -136,6 +136,13 @@ class RowCheckTest(ServersTestCase):
         cfg, env = self.config("export", '[encryption]\nrecipients = ["%s"]\nidentity_file = "%s"\n' % (pub, key))
         backup_id = self.backup(cfg, env)
         (data_key,) = [k for k in self.s3.list_keys("export/%s/" % DB) if k.endswith(".age")]
+        # The server's roles are stored encrypted too, in the standard age format.
+        (roles_key,) = self.s3.list_keys("export/_globals/")
+        self.assertTrue(roles_key.endswith(".sql.age"), roles_key)
+        sealed = self.s3.aws("s3", "cp", "s3://%s/%s" % (self.s3.bucket, roles_key), "-", text=False).stdout
+        self.assertNotIn(b"CREATE ROLE", sealed)
+        opened = subprocess.run(["age", "-d", "-i", key], input=sealed, stdout=subprocess.PIPE, check=True).stdout
+        self.assertIn(b"CREATE ROLE", opened)
         out = os.path.join(self.tmp, "shop.dump")
         proc = run_bb(["export", DB, "--backup", backup_id, "-o", out], cfg, env=env, check=True)
         self.assertEqual(last_line(proc.stdout), out)

@@ -32,6 +32,9 @@ TEST(RoleMemberships, ReadsTheGrantLinesOfAGlobalsScript) {
 TEST(GlobalsKey, RoundTripsAndIsNoBackupKey) {
   EXPECT_EQ(globals_key("20261124T040000Z"), "_globals/20261124T040000Z.sql");
   EXPECT_EQ(parse_globals_key("_globals/20261124T040000Z.sql"), "20261124T040000Z");
+  EXPECT_EQ(globals_key("20261124T040000Z", true), "_globals/20261124T040000Z.sql.age");
+  EXPECT_EQ(parse_globals_key("_globals/20261124T040000Z.sql.age"), "20261124T040000Z");
+  EXPECT_FALSE(parse_globals_key("_globals/20261124T040000Z.sql.zst"));
   EXPECT_FALSE(parse_globals_key("_globals/20261124T040000Z.json"));
   EXPECT_FALSE(parse_globals_key("_globals/notanid.sql"));
   EXPECT_FALSE(parse_key("_globals/20261124T040000Z.sql"));
