@@ -9,6 +9,8 @@
 namespace bb {
 
 RowCounts count_table_rows(PgSession& s) {
+  // Every row, or an error: a row-level security policy must not make a table look short.
+  s.exec("set row_security = off");
   RowCounts out;
   auto tables = s.query(
       "select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "

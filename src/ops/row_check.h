@@ -33,7 +33,8 @@ struct RowCheck {
   bool ok() const { return !checked || mismatched.empty(); }
 };
 
-// Counts the rows (`select count(*)`) of every user table of the session's database.
+// Counts the rows (`select count(*)`) of every user table of the session's database, with
+// row_security off (a policy that would hide rows makes the count fail instead).
 RowCounts count_table_rows(PgSession& session);
 
 // Compares the tables of `expected` with `found` (tables only in `found` are not judged:
