@@ -15,6 +15,7 @@
 #include "cli/list.h"
 #include "cli/prune.h"
 #include "cli/remedy.h"
+#include "cli/export.h"
 #include "cli/restore.h"
 #include "serve/serve.h"
 #include "cli/status.h"
@@ -104,7 +105,8 @@ int main(int argc, char** argv) {
   list->add_flag("--json", list_opts.json, "print as JSON");
 
   bb::RestoreOptions restore_opts;
-  auto* restore = app.add_subcommand("restore", "restore a backup into a NEW database (never over the source)");
+  auto* restore = app.add_subcommand("restore", "restore a backup into a NEW database (never over the source); the rows of "
+                                                "every table are checked against the backup before it gets its name");
   restore->add_option("database", restore_opts.request.source, "the database whose backup to restore")->required();
   auto* by_id = restore->add_option("--backup", restore_opts.request.backup_id, "backup id (see `list DB`)");
   restore->add_option("--at", restore_opts.request.at, "newest backup at or before this time (2026-09-03 14:00)")
@@ -115,7 +117,27 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   restore->add_flag("--no-owner", restore_opts.request.no_owner,
                     "objects belong to the restoring user (for a server without the original roles)");
+  restore->add_option("--table", restore_opts.request.tables,
+                      "restore only this table (SCHEMA.NAME; repeatable) with its data, indexes and constraints")
+      ->allow_extra_args(false);
+  restore->add_option("--schema", restore_opts.request.schemas,
+                      "restore only the objects of this schema (repeatable)")
+      ->allow_extra_args(false);
+  restore->add_flag("--create-roles", restore_opts.request.create_roles,
+                    "create the owner roles this server lacks first (NOLOGIN, no password, with their memberships "
+                    "from the stored globals; also [restore] create_roles)");
   restore->add_flag("--json", restore_opts.json, "print the result as JSON");
+
+  bb::ExportRequest export_req;
+  auto* export_cmd = app.add_subcommand("export", "write a backup as the plain pg_dump archive (for pg_restore anywhere)");
+  export_cmd->add_option("database", export_req.source, "the database whose backup to export")->required();
+  auto* export_id = export_cmd->add_option("--backup", export_req.backup_id, "backup id (see `list DB`)");
+  export_cmd->add_option("--at", export_req.at, "newest backup at or before this time (2026-09-03 14:00)")
+      ->excludes(export_id);
+  export_cmd->add_option("-o,--output", export_req.output,
+                         "the file to write (checksum verified, decrypted, decompressed; written under a temporary "
+                         "name and renamed when complete), or - for standard output")
+      ->required();
 
   bb::VerifyOptions verify_opts;
   auto* verify = app.add_subcommand("verify", "prove backups are intact (checksum, full dump parse) and restorable");
@@ -175,6 +197,7 @@ int main(int argc, char** argv) {
     if (*list) return bb::cmd_list(config, list_opts);
     if (*prune) return bb::cmd_prune(config, prune_opts);
     if (*restore) return bb::cmd_restore(config, restore_opts);
+    if (*export_cmd) return bb::cmd_export(config, export_req);
     if (*check) return bb::cmd_check(config, check_json, check_notify);
     if (*status) return bb::cmd_status(config, status_json);
     if (*serve) return bb::cmd_serve([&] { return load(config_path); }, config);

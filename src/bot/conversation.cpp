@@ -72,6 +72,11 @@ std::string Conversation::when(TimePoint time) const {
   return format_bot_time(settings_.language, time, settings_.zone ? settings_.zone : resolve_zone("UTC"));
 }
 
+std::string Conversation::rows_checked(const RowCheck& check) const {
+  if (!check.checked) return t(Msg::kRestoreRowsNotChecked);
+  return t(Msg::kRestoreRowsChecked, {{"tables", std::to_string(check.tables)}, {"rows", std::to_string(check.rows)}});
+}
+
 std::string Conversation::offer(std::int64_t chat, Offer o) {
   ChatState& st = chats_[chat];
   std::string token = to_token(next_token_++);
@@ -481,7 +486,8 @@ std::vector<Action> Conversation::job_finished(std::uint64_t job_id, const JobOu
     text = outcome.ok ? t(Msg::kRestoreDone, {{"target", outcome.restore.database},
                                               {"db", job.db},
                                               {"time", when(job.backup_time)},
-                                              {"duration", format_bot_duration(settings_.language, outcome.restore.seconds)}})
+                                              {"duration", format_bot_duration(settings_.language, outcome.restore.seconds)}}) +
+                              "\n" + rows_checked(outcome.restore.row_check)
                       : t(Msg::kRestoreFailed, {{"db", job.db}, {"time", when(job.backup_time)}, {"reason", reason(outcome)}});
   } else if (outcome.busy) {
     text = t(Msg::kBackupBusy);

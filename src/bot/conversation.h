@@ -148,6 +148,8 @@ class Conversation {
   void retire_group(std::int64_t chat, std::uint64_t group);
   std::string t(Msg msg, std::initializer_list<std::pair<std::string_view, std::string>> values = {}) const;
   std::string when(TimePoint time) const;
+  // The done message's line on the row check.
+  std::string rows_checked(const RowCheck& check) const;
 
   std::vector<Action> on_text(const Incoming& u);
   std::vector<Action> on_callback(const Incoming& u);

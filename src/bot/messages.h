@@ -42,6 +42,8 @@ enum class Msg {
   kRestoreProgress,
   kRestoreProgressUnknownTotal,
   kRestoreDone,
+  kRestoreRowsChecked,
+  kRestoreRowsNotChecked,
   kRestoreFailed,
   kBackupChoose,
   kBackupNotConfigured,

@@ -14,6 +14,10 @@ Inventory build_inventory(const std::vector<ObjectInfo>& objects, bool include_l
   };
   std::map<std::pair<std::string, std::string>, Parts> by_id;  // (db, id)
   for (const auto& obj : objects) {
+    if (parse_globals_key(obj.key)) {
+      inv.globals.push_back(obj);
+      continue;
+    }
     auto parsed = parse_key(obj.key);
     if (!parsed || (parsed->kind == ParsedKey::Kind::kLegacy && !include_legacy)) {
       inv.unrecognized.push_back(obj.key);
@@ -49,6 +53,7 @@ Inventory build_inventory(const std::vector<ObjectInfo>& objects, bool include_l
       inv.orphan_manifests.push_back(*parts.manifest);
     }
   }
+  std::sort(inv.globals.begin(), inv.globals.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
   for (auto& [db, list] : inv.backups) {
     std::stable_sort(list.begin(), list.end(), [](const BackupEntry& a, const BackupEntry& b) {
       if (a.time != b.time) return a.time > b.time;

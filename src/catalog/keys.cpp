@@ -99,6 +99,19 @@ std::string data_key(const std::string& db, const std::string& id, bool encrypte
 
 std::string manifest_key(const std::string& db, const std::string& id) { return encode_db_name(db) + "/" + id + ".json"; }
 
+std::string globals_key(const std::string& id, bool encrypted) {
+  return "_globals/" + id + (encrypted ? ".sql.age" : ".sql");
+}
+
+std::optional<std::string> parse_globals_key(const std::string& key) {
+  const std::string folder = "_globals/";
+  if (key.size() < folder.size() + 16 || key.rfind(folder, 0) != 0) return std::nullopt;
+  std::string id = key.substr(folder.size(), 16);
+  std::string rest = key.substr(folder.size() + 16);
+  if (!parse_backup_id(id) || (rest != ".sql" && rest != ".sql.age")) return std::nullopt;
+  return id;
+}
+
 std::optional<ParsedKey> parse_key(const std::string& key) {
   std::size_t slash = key.find('/');
   if (slash == std::string::npos) return parse_legacy(key);

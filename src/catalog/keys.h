@@ -26,6 +26,12 @@ std::string data_key(const std::string& db, const std::string& id, bool encrypte
 // <enc(db)>/<id>.json
 std::string manifest_key(const std::string& db, const std::string& id);
 
+// The server's globals (roles, memberships, tablespaces) stored by the run that started at
+// `id`: _globals/<id>.sql, or _globals/<id>.sql.age when encrypted.
+std::string globals_key(const std::string& id, bool encrypted = false);
+// The run id of a globals key; nullopt for any other key.
+std::optional<std::string> parse_globals_key(const std::string& key);
+
 // What a key under the prefix is.
 struct ParsedKey {
   enum class Kind { kData, kManifest, kLegacy };

@@ -106,7 +106,8 @@ Manifest manifest_from_json(const std::string& text, const std::string& where) {
       throw bad("database_size_bytes is not a whole non-negative number");
     m.database_size_bytes = j.value("database_size_bytes", static_cast<std::uint64_t>(0));
     if (m.sha256.size() != 64) throw bad("sha256 is not a 64-digit hex digest");
-    if (j.contains("row_counts"))
+    m.row_counts_recorded = j.contains("row_counts");
+    if (m.row_counts_recorded)
       for (const auto& t : j.at("row_counts")) {
         if (!t.at("rows").is_number_unsigned()) throw bad("row_counts: rows is not a whole non-negative number");
         m.row_counts[{t.at("schema").get<std::string>(), t.at("table").get<std::string>()}] =

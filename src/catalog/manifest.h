@@ -42,6 +42,8 @@ struct Manifest {
   // Rows of every table as the dump holds them (counted from the stream at backup time);
   // empty in manifests written before this was recorded.
   RowCounts row_counts;
+  // False for a manifest without row counts (written before they were recorded).
+  bool row_counts_recorded = true;
 };
 
 // Serialises a manifest (stable key order, indented).

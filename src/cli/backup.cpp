@@ -55,6 +55,13 @@ int cmd_backup(const Config& config, const BackupOptions& options) {
   }
   write_metrics_textfile(config);
   notifiers.run_finished(results);
+  // Databases that vanished from the server are named in the report, not in the table.
+  std::vector<std::string> first, vanished;
+  std::erase_if(results, [&](const BackupResult& r) {
+    if (r.first_backup) first.push_back(r.database);
+    if (r.vanished) vanished.push_back(r.database);
+    return r.vanished;
+  });
   int failed = 0;
   for (const auto& r : results) failed += r.ok ? 0 : 1;
   if (options.json) {
@@ -63,6 +70,8 @@ int cmd_backup(const Config& config, const BackupOptions& options) {
     for (const auto& r : results) {
       j["results"].push_back(backup_result_json(r));
     }
+    j["new"] = first;
+    j["vanished"] = vanished;
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   } else {
     TextTable table({"DATABASE", "RESULT", "DUMP", "STORED", "RATIO", "TIME", "BACKUP"});
@@ -74,6 +83,14 @@ int cmd_backup(const Config& config, const BackupOptions& options) {
                  r.ok ? human_bytes(r.stored_bytes) : "-", ratio, human_seconds(r.seconds), r.ok ? r.id : "-"});
     }
     std::cout << table.render();
+    auto names = [](const std::vector<std::string>& list) {
+      std::string out;
+      for (const auto& n : list) out += (out.empty() ? "" : ", ") + display_text(n);
+      return out;
+    };
+    if (!first.empty()) std::cout << "new: " << names(first) << " (backed up for the first time)\n";
+    if (!vanished.empty())
+      std::cout << "gone from the server: " << names(vanished) << " (its backups are kept)\n";
     std::cout << (failed == 0 ? "all " + std::to_string(results.size()) + " database(s) backed up\n"
                               : std::to_string(failed) + " of " + std::to_string(results.size()) +
                                     " database(s) FAILED — see the errors above\n");

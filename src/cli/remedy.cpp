@@ -11,8 +11,9 @@ std::string cli_remedy_text(Remedy remedy) {
     case Remedy::kRestoreWithoutDisk:
       return "set TMPDIR to a folder with room for the dump, or use --jobs 1 (streams, no disk)";
     case Remedy::kRestoreWithoutOwners:
-      return "create them, or restore with --no-owner (or [restore] owner = \"some_role\") so that the archive "
-             "belongs to the restoring user";
+      return "restore with --create-roles (or [restore] create_roles = true) to create them without login or "
+             "password, create them yourself, or restore with --no-owner (or [restore] owner = \"some_role\") so that "
+             "the archive belongs to the restoring user";
     case Remedy::kSeeBackups: return "`backupbuddy list DB` shows the backups there are";
     case Remedy::kSeeArchives: return "`backupbuddy archives` lists the archives there are";
     case Remedy::kIncludeOtherArchives: return "use its own config with -c, or add --all to drop another config's archive";

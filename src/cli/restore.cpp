@@ -30,7 +30,18 @@ namespace bb {
 
 int cmd_restore(const Config& config, const RestoreOptions& options) {
   RunContext ctx(config);
-  RestoreResult r = restore_backup(ctx, options.request);
+  RestoreResult r;
+  try {
+    r = restore_backup(ctx, options.request);
+  } catch (const RowCheckFailed& e) {
+    if (!options.json) throw;
+    // The error and which tables differ, as one JSON document.
+    log::error(e.what());
+    nlohmann::ordered_json j{{"error", {{"code", e.exit_code()}, {"kind", "failed"}, {"message", log::mask_secrets(e.what())}}},
+                             {"row_check", row_check_json(e.check())}};
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+    return e.exit_code();
+  }
   const auto* zone = resolve_zone(config.backup.timezone);
   if (options.json) {
     nlohmann::ordered_json j = restore_json(r);
@@ -42,6 +53,8 @@ int cmd_restore(const Config& config, const RestoreOptions& options) {
               (r.skipped_untrusted.empty() ? ""
                                            : "; " + std::to_string(r.skipped_untrusted.size()) +
                                                  " newer backup(s) that cannot be trusted were passed over"));
+    log::info("row check: " + row_check_summary(r.row_check) +
+              (r.row_check.checked ? " (counted in " + human_seconds(r.row_check.seconds) + ")" : ""));
     std::cout << r.database << std::endl;
   }
   return kExitOk;

@@ -80,6 +80,19 @@ class TableReader {
   }
 
   // A size: integer bytes or "16MiB".
+  // A rate like "20MB/s" or "500KB/s" (a size per second), in bytes per second.
+  std::optional<std::uint64_t> rate(const std::string& key) {
+    const toml::node* n = node(key);
+    if (!n) return std::nullopt;
+    std::string text = n->is_string() ? *n->value<std::string>() : "";
+    if (text.size() < 3 || text.compare(text.size() - 2, 2, "/s") != 0)
+      fail(*n, key, "expected a rate like \"20MB/s\" or \"500KB/s\"");
+    try {
+      return parse_size(text.substr(0, text.size() - 2));
+    } catch (const std::invalid_argument& e) {
+      fail(*n, key, e.what());
+    }
+  }
   std::optional<std::uint64_t> size(const std::string& key) {
     const toml::node* n = node(key);
     if (!n) return std::nullopt;
@@ -360,12 +373,15 @@ void read_storage(const toml::table& t, const std::string& file, Config& cfg, En
   if (auto v = r.duration("timeout")) st.timeout = *v;
   if (auto v = r.integer("max_retries", 0, 100)) st.max_retries = static_cast<int>(*v);
   if (auto v = r.boolean("legacy")) st.legacy = *v;
+  if (auto v = r.rate("max_upload_rate")) st.max_upload_rate = *v;
+  if (auto v = r.rate("max_download_rate")) st.max_download_rate = *v;
   st.access_key_id = read_secret(r, "access_key_id", "AWS_ACCESS_KEY_ID", env, cfg);
   st.secret_access_key = read_secret(r, "secret_access_key", "AWS_SECRET_ACCESS_KEY", env, cfg);
   if (!st.provider.empty()) apply_provider(r, t, st);
   r.reject_unknown(
       "known keys: type, provider, path, endpoint, region, bucket, prefix, access_key_id(_file), "
-      "secret_access_key(_file), path_style, part_size, upload_concurrency, timeout, max_retries, legacy");
+      "secret_access_key(_file), path_style, part_size, upload_concurrency, timeout, max_retries, legacy, "
+      "max_upload_rate, max_download_rate");
   if (st.type == StorageType::kS3) {
     std::string loc = where(file, t.source());
     if (st.bucket.empty()) throw ConfigError(loc + ": storage.bucket is missing — name the S3 bucket for type = \"s3\"");
@@ -436,7 +452,8 @@ void read_restore(const toml::table& t, const std::string& file, Config& cfg) {
   if (auto v = r.integer("jobs", 1, 64)) rs.jobs = static_cast<int>(*v);
   if (auto v = r.boolean("no_owner")) rs.no_owner = *v;
   if (auto v = r.string("owner")) rs.owner = *v;
-  r.reject_unknown("known keys: target, keep_archives, jobs, no_owner, owner");
+  if (auto v = r.boolean("create_roles")) rs.create_roles = *v;
+  r.reject_unknown("known keys: target, keep_archives, jobs, no_owner, owner, create_roles");
 }
 
 void read_telegram(const toml::table& t, const std::string& file, Config& cfg, EnvLookup env) {

@@ -47,6 +47,9 @@ struct StorageConfig {
   std::chrono::milliseconds timeout{60'000};  // connect timeout and low-speed cut-off
   int max_retries = 5;
   bool legacy = true;
+  // Caps on the total transfer rate over all parts in flight, bytes/s; 0: none.
+  std::uint64_t max_upload_rate = 0;
+  std::uint64_t max_download_rate = 0;
 };
 
 // Retention counts; unset means "inherit" (in [[databases]] overrides).
@@ -89,6 +92,7 @@ struct RestoreConfig {
   int jobs = 1;
   bool no_owner = false;
   std::optional<std::string> owner;
+  bool create_roles = false;  // create missing owner roles (NOLOGIN) before pg_restore
 };
 
 struct TelegramConfig {

@@ -197,9 +197,18 @@ Notice run_started_notice(const std::string& server, const std::string& language
   return n;
 }
 
-Notice run_finished_notice(const std::vector<BackupResult>& results, const std::vector<std::string>& extra_lines,
+Notice run_finished_notice(const std::vector<BackupResult>& all, const std::vector<std::string>& extra_lines,
                            const std::string& server, const std::string& language,
                            std::optional<TimePoint> started_at, TimePoint now) {
+  // A database that vanished from the server was not backed up in this run: it is named in
+  // the text and listed apart, never counted as one of the run's databases.
+  std::vector<BackupResult> results;
+  std::vector<std::string> fresh, vanished;
+  for (const auto& r : all) {
+    if (r.vanished) vanished.push_back(r.database);
+    else results.push_back(r);
+    if (r.first_backup) fresh.push_back(r.database);
+  }
   Outcome outcome = run_outcome(results);
   Notice n = base("run_finished", outcome, server, now);
   std::size_t failed = 0, warned = 0;
@@ -215,7 +224,7 @@ Notice run_finished_notice(const std::vector<BackupResult>& results, const std::
                   ? fill(t.run_warning, {{"server", server}, {"n", count}, {"warned", std::to_string(warned)}})
               : results.size() == 1 ? fill(t.run_ok_one, {{"server", server}, {"db", results.front().database}})
                                     : fill(t.run_ok, {{"server", server}, {"n", count}});
-  n.text = format_run_report(results, language);
+  n.text = format_run_report(all, language);
   for (const auto& line : extra_lines) n.text += "\n" + line;
   nlohmann::ordered_json run;
   run["started_at"] = started_at ? nlohmann::ordered_json(format_iso_utc(*started_at)) : nlohmann::ordered_json(nullptr);
@@ -228,6 +237,8 @@ Notice run_finished_notice(const std::vector<BackupResult>& results, const std::
   n.details["run"] = run;
   n.details["databases"] = nlohmann::ordered_json::array();
   for (const auto& r : results) n.details["databases"].push_back(backup_json(r));
+  n.details["new"] = fresh;
+  n.details["vanished"] = vanished;
   finish(n);
   return n;
 }

@@ -39,7 +39,7 @@ const ReportText kEnglish{
     "never",
     "BackupBuddy restore drill: all {n} database(s) restored and checked.",
     "BackupBuddy restore drill: {failed} of {n} database(s) FAILED to restore.",
-    "✅ {db}: backup {id} restores ({tables} tables, {rows} rows)",
+    "✅ {db}: backup {id} restores ({tables} tables, {rows} rows, all as in the backup)",
     "❌ {db}: backup {id} does NOT restore — {why}",
 };
 
@@ -54,7 +54,7 @@ const ReportText kRussian{
     "никогда",
     "BackupBuddy, проверка восстановления: все базы ({n}) восстановлены и проверены.",
     "BackupBuddy, проверка восстановления: не восстановилось баз: {failed} из {n}.",
-    "✅ {db}: копия {id} восстанавливается (таблиц: {tables}, строк: {rows})",
+    "✅ {db}: копия {id} восстанавливается (таблиц: {tables}, строк: {rows}, всё как в копии)",
     "❌ {db}: копия {id} НЕ восстанавливается — {why}",
 };
 
@@ -69,7 +69,27 @@ std::string fill(std::string_view text, std::initializer_list<std::pair<std::str
 
 }  // namespace
 
-std::string format_run_report(const std::vector<BackupResult>& results, const std::string& language) {
+// "new: db3, db4" / "gone from the server: db5 (its backups are kept)" lines of a run
+// with all_databases (issue 18).
+std::string new_and_vanished(const std::vector<BackupResult>& all, const std::string& language) {
+  std::string fresh, gone;
+  for (const auto& r : all) {
+    if (r.first_backup) fresh += (fresh.empty() ? "" : ", ") + display_text(r.database);
+    if (r.vanished) gone += (gone.empty() ? "" : ", ") + display_text(r.database);
+  }
+  bool en = language == "en";
+  std::string out;
+  if (!fresh.empty()) out += std::string(en ? "\n🆕 new: " : "\n🆕 новые: ") + fresh;
+  if (!gone.empty())
+    out += std::string(en ? "\n⚠️ gone from the server: " : "\n⚠️ пропали с сервера: ") + gone +
+           (en ? " (their backups are kept)" : " (их копии сохранены)");
+  return out;
+}
+
+std::string format_run_report(const std::vector<BackupResult>& all, const std::string& language) {
+  std::vector<BackupResult> results;
+  for (const auto& r : all)
+    if (!r.vanished) results.push_back(r);
   const ReportText& t = text_for(language);
   std::vector<const BackupResult*> order;
   for (const auto& r : results) order.push_back(&r);
@@ -87,7 +107,7 @@ std::string format_run_report(const std::vector<BackupResult>& results, const st
                               {"dump", human_bytes(r->dump_bytes)}, {"time", human_seconds(r->seconds)}});
     for (const auto& w : r->warnings) out += "\n" + fill(t.warning_line, {{"text", w}});
   }
-  return out;
+  return out + new_and_vanished(all, language);
 }
 
 std::vector<std::string> restore_proof_warnings(const Config& config, const std::vector<std::string>& databases) {

@@ -172,7 +172,7 @@ void run_dump(RunContext& ctx, const std::string& db, const DbFacts& facts, Mani
   CopyRowCounter counter;
   ArchiveReader parse(pg_restore_to_sql(ctx.tools()),
                       [&](const char* d, std::size_t n) { counter.feed(d, n); }, false);
-  Progress progress("backup " + db, facts.size, progress_cb);
+  Progress progress("backup " + db + rate_cap_note(ctx.storage().max_upload_rate()), facts.size, progress_cb);
   std::vector<char> buf(kReadChunk);
   std::uint64_t dumped = 0;
   std::string head;
@@ -421,6 +421,32 @@ std::vector<std::string> databases_to_back_up(const Config& config, PgSession& s
   return out;
 }
 
+std::string store_globals(RunContext& ctx) {
+  const Config& config = ctx.config();
+  ProcessSpec spec{ctx.tools().bin_dir + "/pg_dumpall",
+                   {"--globals-only", "--no-role-passwords", "--no-password",
+                    "--database=" + config.postgres.maintenance_db}};
+  spec.env_set = pg_child_env(config.postgres, config.postgres.maintenance_db);
+  spec.pipe_stdout = true;
+  ProcessResult out = run_process(spec);
+  if (out.exit_code != 0)
+    throw OperationError("pg_dumpall --globals-only failed (exit " + std::to_string(out.exit_code) +
+                         "): " + last_lines(log::mask_secrets(out.stderr_text), 3));
+  // Encrypted like the backups when [encryption] is configured.
+  std::optional<AgeEncryptor> encryptor = make_encryptor(config.encryption);
+  std::string key = globals_key(format_backup_id(std::chrono::system_clock::now()), encryptor.has_value());
+  if (!encryptor) {
+    ctx.storage().put(key, out.stdout_text);
+    return key;
+  }
+  std::string sealed;
+  ByteSink to_sealed = [&](const char* d, std::size_t n) { sealed.append(d, n); };
+  encryptor->write(out.stdout_text.data(), out.stdout_text.size(), to_sealed);
+  encryptor->finish(to_sealed);
+  ctx.storage().put(key, sealed);
+  return key;
+}
+
 std::vector<BackupResult> run_backups(const Config& config, const std::vector<std::string>& named, bool all,
                                       bool prune, const std::string& command,
                                       const std::function<void(const BackupResult&)>& on_result,
@@ -433,7 +459,28 @@ std::vector<BackupResult> run_backups(const Config& config, const std::vector<st
   std::vector<std::string> dbs = databases_to_back_up(config, run.session(), named, all);
   run.tools();  // found once, before any database: a missing pg_dump fails the run at once
   log::info("backing up " + std::to_string(dbs.size()) + " database(s) from " + run.session().where() + " to " +
-            run.storage().describe());
+            run.storage().describe() + rate_cap_note(run.storage().max_upload_rate()));
+  // The roles the dumps' objects belong to, so that `restore --create-roles` can bring them
+  // to another server. A failure here costs no database its backup.
+  try {
+    log::debug("stored the server's globals as " + store_globals(run));
+  } catch (const Error& e) {
+    log::warn(std::string("the server's roles (globals) were not stored: ") + e.what());
+  }
+
+  // With every database of the server: which are new to the store, which are gone.
+  bool whole_server = all || config.backup.all_databases;
+  std::set<std::string> stored_before, on_server;
+  if (whole_server) {
+    try {
+      for (const auto& [db, list] : build_inventory(run.storage().list(""), config.storage.legacy).backups)
+        stored_before.insert(db);
+      for (const auto& row : run.session().query("select datname from pg_database")) on_server.insert(*row[0]);
+    } catch (const Error& e) {
+      whole_server = false;
+      log::warn(std::string("cannot tell new and vanished databases apart: ") + e.what());
+    }
+  }
 
   std::vector<BackupResult> results(dbs.size());
   std::mutex out_mutex;
@@ -449,6 +496,7 @@ std::vector<BackupResult> run_backups(const Config& config, const std::vector<st
   // Retention runs for a database only right after its own backup in this run succeeded:
   // a failing database keeps every backup it has.
   auto finish = [&](RunContext& ctx, BackupResult& r) {
+    r.first_backup = whole_server && r.ok && !stored_before.count(r.database);
     after_backup(ctx, r, prune);
     report(r);
     if (on_result) on_result(r);
@@ -478,6 +526,25 @@ std::vector<BackupResult> run_backups(const Config& config, const std::vector<st
       });
     for (auto& t : threads) t.join();
     if (failure) std::rethrow_exception(failure);
+  }
+  for (const auto& db : stored_before)
+    if (whole_server && !on_server.count(db)) {
+      BackupResult gone;
+      gone.database = db;
+      gone.ok = true;
+      gone.vanished = true;
+      log::warn(quote_name(db) + " is gone from the server; its backups are kept");
+      results.push_back(gone);
+    }
+  // The stored globals go with the backups: those older than every backup left are deleted,
+  // only after a run in which every database succeeded (a failed run deletes nothing).
+  bool all_ok = std::all_of(results.begin(), results.end(), [](const BackupResult& r) { return r.ok; });
+  if (prune && all_ok) {
+    try {
+      prune_globals(run.storage(), build_inventory(run.storage().list(""), config.storage.legacy), false);
+    } catch (const Error& e) {
+      log::warn(std::string("old copies of the server's roles were not pruned: ") + e.what());
+    }
   }
   return results;
 }

@@ -31,6 +31,11 @@ struct BackupResult {
   std::string error;  // plain-language reason when not ok
   bool database_missing = false;  // not ok because the database does not exist on the server
   std::vector<std::string> warnings;
+  // With all_databases: the store held no backup of this database before this run.
+  bool first_backup = false;
+  // With all_databases: not a database of this run but one whose backups the store holds
+  // and that is gone from the server (its backups are kept). ok, never counted as backed up.
+  bool vanished = false;
 };
 
 // Backs up one database; never throws for a failure of that database (it is in the result).
@@ -46,9 +51,17 @@ void after_backup(RunContext& ctx, BackupResult& result, bool prune);
 std::vector<std::string> databases_to_back_up(const Config& config, PgSession& session,
                                               const std::vector<std::string>& named, bool all);
 
+// Stores the server's globals (`pg_dumpall --globals-only --no-role-passwords`: roles
+// without passwords, memberships, tablespaces) as _globals/<id>.sql. Returns the key;
+// throws OperationError / StorageError.
+std::string store_globals(RunContext& ctx);
+
 // One backup run: takes the machine lock (LockHeldError when another run holds it),
 // backs up the databases (named; all; or [[databases]]), `[backup] parallel` at once,
 // each followed by after_backup(). `command` names the holder in the lock file.
+// With all (or [backup] all_databases), results for databases backed up for the first time
+// have first_backup set, and results with `vanished` set follow for databases the store
+// holds backups of that are gone from the server.
 // on_result (optional) sees each database's result as soon as it is final.
 // progress (optional) follows each database's dump. on_started (optional) is called once
 // the lock is held, before the first database (heartbeats ping <url>/start then).

@@ -65,11 +65,27 @@ ojson archives_json(const std::vector<ArchiveInfo>& archives, std::size_t other_
   return j;
 }
 
+// {"tables": N, "rows": M, "mismatched": [...]}, or {"checked": false, "reason": ...}.
+ojson row_check_json(const RowCheck& check) {
+  if (!check.checked) return {{"checked", false}, {"reason", check.not_checked}};
+  ojson mismatched = ojson::array();
+  for (const auto& m : check.mismatched)
+    mismatched.push_back({{"schema", m.schema},
+                          {"table", m.table},
+                          {"expected", m.expected},
+                          {"found", m.found ? ojson(*m.found) : ojson(nullptr)}});
+  return {{"checked", true}, {"tables", check.tables}, {"rows", check.rows}, {"mismatched", mismatched},
+          {"seconds", check.seconds}};
+}
+
 ojson restore_json(const RestoreResult& r) {
-  return ojson{{"database", r.database},    {"source", r.source},
-               {"backup", r.backup_id},     {"backup_time", format_iso_utc(r.backup_time)},
-               {"legacy", r.legacy},        {"bytes", r.bytes},
-               {"seconds", r.seconds},      {"skipped_untrusted", r.skipped_untrusted}};
+  ojson j{{"database", r.database},    {"source", r.source},
+          {"backup", r.backup_id},     {"backup_time", format_iso_utc(r.backup_time)},
+          {"legacy", r.legacy},        {"bytes", r.bytes},
+          {"seconds", r.seconds},      {"skipped_untrusted", r.skipped_untrusted}};
+  j["row_check"] = row_check_json(r.row_check);
+  j["created_roles"] = r.created_roles;
+  return j;
 }
 
 ojson backup_result_json(const BackupResult& r) {
@@ -81,7 +97,8 @@ ojson backup_result_json(const BackupResult& r) {
                {"seconds", r.seconds},
                {"error", r.ok ? ojson(nullptr) : ojson(r.error)},
                {"verified", r.verified},
-               {"warnings", r.warnings}};
+               {"warnings", r.warnings},
+               {"first_backup", r.first_backup}};
 }
 
 }  // namespace bb

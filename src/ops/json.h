@@ -20,6 +20,9 @@ nlohmann::ordered_json overview_json(const StoreOverview& overview);
 nlohmann::ordered_json database_json(const std::string& database, const std::vector<BackupListing>& rows);
 // `archives --json`: {"archives": [...], "other_archives"}.
 nlohmann::ordered_json archives_json(const std::vector<ArchiveInfo>& archives, std::size_t other_archives);
+// A restore's row check: {"checked", "tables", "rows", "mismatched": [...], "seconds"}, or
+// {"checked": false, "reason"} for a backup without row counts.
+nlohmann::ordered_json row_check_json(const RowCheck& check);
 // `restore --json`: {"database", "source", "backup", "backup_time", ...}.
 nlohmann::ordered_json restore_json(const RestoreResult& result);
 // One element of `backup --json` "results".

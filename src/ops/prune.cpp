@@ -5,8 +5,10 @@
 #include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
+#include "catalog/keys.h"
 #include "catalog/trust.h"
 #include "storage/storage.h"
 #include "util/error.h"
@@ -141,7 +143,28 @@ std::size_t prune_databases(RunContext& ctx, const std::vector<std::string>& dat
                            listed == everything.backups.end() ? std::vector<BackupEntry>{} : listed->second,
                            strays(everything), all_uploads, dry_run));
   }
+  Inventory after = dry_run ? everything : build_inventory(storage.list(""), config.storage.legacy);
+  if (std::size_t n = prune_globals(storage, after, dry_run))
+    log::info(std::string(dry_run ? "would delete " : "deleted ") + std::to_string(n) +
+              " stored copies of the server's roles older than every backup");
   return everything.unrecognized.size();
+}
+
+std::size_t prune_globals(Storage& storage, const Inventory& inv, bool dry_run) {
+  if (inv.globals.size() <= 1) return 0;
+  std::optional<std::string> oldest;  // the oldest backup id of any database
+  for (const auto& [db, list] : inv.backups)
+    for (const auto& b : list)
+      if (!b.legacy && (!oldest || b.id < *oldest)) oldest = b.id;
+  std::vector<std::string> drop;
+  for (std::size_t i = 0; i + 1 < inv.globals.size(); ++i) {  // oldest first; the last stays
+    // A run's globals are stored just before its dumps: the globals of the oldest backup's
+    // run is the newest one not after it, kept too.
+    std::string next_id = parse_globals_key(inv.globals[i + 1].key).value_or("");
+    if (!oldest || next_id <= *oldest) drop.push_back(inv.globals[i].key);
+  }
+  if (!dry_run && !drop.empty()) storage.remove(drop);
+  return drop.size();
 }
 
 std::vector<std::string> untrusted_notes(const PruneReport& report) {

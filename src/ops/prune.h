@@ -41,6 +41,10 @@ PruneReport prune_database(RunContext& ctx, const std::string& database, bool dr
 std::size_t prune_databases(RunContext& ctx, const std::vector<std::string>& databases, bool dry_run,
                             const std::function<void(const PruneReport&)>& on_report);
 
+// Deletes the stored globals (_globals/<id>.sql) older than every backup left in the store,
+// never the newest. Returns how many were (with dry_run: would be) deleted.
+std::size_t prune_globals(Storage& storage, const Inventory& inventory, bool dry_run);
+
 // The untrusted backups of a report, one line each: "<id> <reason> — kept, not counted".
 std::vector<std::string> untrusted_notes(const PruneReport& report);
 

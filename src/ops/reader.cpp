@@ -119,7 +119,8 @@ std::uint64_t read_dump(Storage& storage, const BackupEntry& entry, const Manife
   bool decided = false;
   std::uint64_t fetched = 0;
   std::string head;  // the first bytes, until the format is known
-  Progress progress(label, m ? m->stored_bytes : entry.stored_bytes, progress_cb);
+  Progress progress(label + rate_cap_note(storage.max_download_rate()), m ? m->stored_bytes : entry.stored_bytes,
+                    progress_cb);
   auto feed = [&](const char* data, std::size_t n) {
     if (decryptor) decryptor->write(data, n, to_unpack);
     else unpack.write(data, n);
@@ -174,10 +175,12 @@ std::uint64_t read_dump(Storage& storage, const BackupEntry& entry, const Manife
 }
 
 std::string read_toc(Storage& storage, const BackupEntry& entry, const Manifest* m, const DecryptionKeys& keys,
-                     const PgTools& tools) {
+                     const PgTools& tools, bool verbose) {
   std::string toc;
   {
-    ArchiveReader list(pg_restore_list(tools), [&](const char* d, std::size_t n) { toc.append(d, n); },
+    ProcessSpec spec = pg_restore_list(tools);
+    if (verbose) spec.args.push_back("--verbose");
+    ArchiveReader list(spec, [&](const char* d, std::size_t n) { toc.append(d, n); },
                        true);
     try {
       read_dump(storage, entry, m, keys,

@@ -97,9 +97,10 @@ class ArchiveReader {
 };
 
 // The table of contents of a backup (`pg_restore --list` output), reading only as much
-// of the object as pg_restore needs for it. Throws OperationError if it is unreadable.
+// of the object as pg_restore needs for it (verbose: with each entry's "depends on" line).
+// Throws OperationError if it is unreadable.
 std::string read_toc(Storage& storage, const BackupEntry& entry, const Manifest* m, const DecryptionKeys& keys,
-                     const PgTools& tools);
+                     const PgTools& tools, bool verbose = false);
 
 // The roles that own objects in a table of contents (pg_restore --list output).
 std::vector<std::string> toc_owners(const std::string& toc);

@@ -14,7 +14,10 @@
 #include "catalog/manifest.h"
 #include "ops/reader.h"
 #include "ops/backups.h"
+#include "ops/partial.h"
+#include "ops/row_check.h"
 #include "pg/archives.h"
+#include "pg/roles.h"
 #include "pg/scratch_database.h"
 #include "pg/session.h"
 #include "pg/tools.h"
@@ -60,8 +63,12 @@ void check_target(const Config& cfg, PgSession& s, const std::string& source, co
                          Remedy::kChooseTargetName);
 }
 
-ProcessSpec pg_restore_spec(const Config& cfg, const PgTools& tools, const std::string& temp_db, bool no_owner) {
-  return pg_restore_into(tools, cfg.postgres, temp_db, owner_args(cfg.restore, no_owner));
+ProcessSpec pg_restore_spec(const Config& cfg, const PgTools& tools, const std::string& temp_db, bool no_owner,
+                            const std::string& use_list) {
+  std::vector<std::string> extra;
+  if (!use_list.empty()) extra.push_back("--use-list=" + use_list);
+  for (auto& a : owner_args(cfg.restore, no_owner)) extra.push_back(a);
+  return pg_restore_into(tools, cfg.postgres, temp_db, extra);
 }
 
 [[noreturn]] void throw_restore_failed(Process& restore) {
@@ -74,9 +81,9 @@ ProcessSpec pg_restore_spec(const Config& cfg, const PgTools& tools, const std::
 
 // jobs = 1: the dump flows straight into pg_restore's stdin (no disk use).
 std::uint64_t restore_streaming(const Config& cfg, Storage& storage, const BackupEntry& entry, const Manifest* m,
-                                const DecryptionKeys& keys, bool no_owner,
+                                const DecryptionKeys& keys, bool no_owner, const std::string& use_list,
                                 const PgTools& tools, const std::string& temp_db, const ProgressCallback& progress) {
-  ProcessSpec spec = pg_restore_spec(cfg, tools, temp_db, no_owner);
+  ProcessSpec spec = pg_restore_spec(cfg, tools, temp_db, no_owner, use_list);
   spec.pipe_stdin = true;
   Process restore = Process::spawn(spec);
   // When pg_restore stops early (a bad row, a missing role), the rest of the object is still
@@ -142,7 +149,7 @@ class TempFile {
 // jobs > 1: pg_restore -j needs a seekable file, so the verified dump goes to a private
 // temporary file first (TMPDIR, mode 0600, removed afterwards).
 std::uint64_t restore_parallel(const Config& cfg, Storage& storage, const BackupEntry& entry, const Manifest* m,
-                               const DecryptionKeys& keys, bool no_owner,
+                               const DecryptionKeys& keys, bool no_owner, const std::string& use_list,
                                const PgTools& tools, const std::string& temp_db, int jobs,
                                const ProgressCallback& progress) {
   const char* tmpdir = std::getenv("TMPDIR");
@@ -166,7 +173,7 @@ std::uint64_t restore_parallel(const Config& cfg, Storage& storage, const Backup
   } catch (const ConsumerFailed& e) {
     throw OperationError(e.what(), dynamic_cast<const TempFileFull*>(&e) ? Remedy::kRestoreWithoutDisk : Remedy::kNone);
   }
-  ProcessSpec spec = pg_restore_spec(cfg, tools, temp_db, no_owner);
+  ProcessSpec spec = pg_restore_spec(cfg, tools, temp_db, no_owner, use_list);
   spec.args.push_back("--jobs=" + std::to_string(jobs));
   spec.args.push_back(file.path());
   Process restore = Process::spawn(spec);
@@ -175,9 +182,50 @@ std::uint64_t restore_parallel(const Config& cfg, Storage& storage, const Backup
   return fetched;
 }
 
+// Counts the rows of the restored database and compares them with the manifest's.
+// A partial restore is judged on the tables it brought.
+RowCheck check_restored_rows(const Config& cfg, const Manifest* m, const std::string& database,
+                             const std::vector<std::pair<std::string, std::string>>& tables,
+                             const std::vector<std::string>& schemas) {
+  if (!m || !m->row_counts_recorded) return row_check_not_made("the backup has no row counts");
+  auto t0 = std::chrono::steady_clock::now();
+  PgSession in_restored = PgSession::connect(cfg.postgres, database);
+  RowCheck check = compare_row_counts(restored_subset(m->row_counts, tables, schemas), count_table_rows(in_restored));
+  check.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return check;
+}
+
+// The globals stored by the run of backup `id` (the newest at or before it), else the
+// newest there is, decrypted; nullopt when the store holds none or they cannot be read.
+std::optional<std::string> globals_for(Storage& storage, const std::string& id, const DecryptionKeys& keys) {
+  std::vector<ObjectInfo> stored = storage.list("_globals/");
+  std::optional<std::pair<std::string, std::string>> best, newest;  // (run id, key)
+  for (const auto& o : stored) {
+    auto run = parse_globals_key(o.key);
+    if (!run) continue;
+    if (!newest || *run > newest->first) newest = {{*run, o.key}};
+    if (*run <= id && (!best || *run > best->first)) best = {{*run, o.key}};
+  }
+  if (!best) best = newest;
+  if (!best) return std::nullopt;
+  std::string text = storage.get(best->second);
+  if (best->second.size() < 4 || best->second.compare(best->second.size() - 4, 4, ".age") != 0) return text;
+  try {
+    if (keys.empty()) throw OperationError("no [encryption] identity_file or passphrase_file to decrypt it");
+    AgeDecryptor d = !keys.identities.empty() ? AgeDecryptor::with_identities(keys.identities)
+                                              : AgeDecryptor::with_passphrase(*keys.passphrase);
+    std::string plain;
+    ByteSink to_plain = [&](const char* data, std::size_t n) { plain.append(data, n); };
+    d.write(text.data(), text.size(), to_plain);
+    d.finish(to_plain);
+    return plain;
+  } catch (const std::exception& e) {
+    log::warn("cannot read the stored roles " + best->second + ": " + e.what());
+    return std::nullopt;
+  }
+}
+
 }  // namespace
-
-
 
 std::vector<std::string> owner_args(const RestoreConfig& restore, bool no_owner) {
   std::vector<std::string> args;
@@ -199,24 +247,23 @@ std::string archive_name_for(const Config& config, const std::string& source) {
 
 
 
-RestoreResult restore_backup(RunContext& ctx, const RestoreRequest& req, const ProgressCallback& progress) {
+ChosenBackup choose_backup(RunContext& ctx, const std::string& db, const std::optional<std::string>& backup_id,
+                           const std::optional<std::string>& at_text, const std::string& what_for) {
   const Config& cfg = ctx.config();
   Storage& storage = ctx.storage();
-  auto t0 = std::chrono::steady_clock::now();
-  const std::string& db = req.source;
-  // 1. Which backup.
-  std::vector<BackupEntry> backups = list_database_backups(cfg, storage, db);
+  ChosenBackup out;
+  out.backups = list_database_backups(cfg, storage, db);
   std::optional<TimePoint> at;
-  if (req.at) at = parse_user_time(*req.at, resolve_zone(cfg.backup.timezone));
+  if (at_text) at = parse_user_time(*at_text, resolve_zone(cfg.backup.timezone));
   const BackupEntry* entry = nullptr;
-  std::optional<Manifest> manifest;
-  std::vector<std::string> skipped;
-  if (req.backup_id) {  // asked for by id: that one, trusted or not (its manifest is still checked)
-    entry = pick_backup(backups, req.backup_id, std::nullopt);
+  std::optional<Manifest>& manifest = out.manifest;
+  std::vector<std::string>& skipped = out.skipped;
+  if (backup_id) {  // asked for by id: that one, trusted or not (its manifest is still checked)
+    entry = pick_backup(out.backups, backup_id, std::nullopt);
     if (entry) manifest = load_manifest(storage, *entry);
   } else {  // the newest trusted backup (at or before `at`): a future-dated or broken one is passed over
     auto now = std::chrono::system_clock::now();
-    for (auto& b : backups) {
+    for (auto& b : out.backups) {
       if (at && b.time > *at) continue;
       manifest = assess_backup(storage, b, now);
       if (b.distrust.empty()) {
@@ -224,24 +271,39 @@ RestoreResult restore_backup(RunContext& ctx, const RestoreRequest& req, const P
         break;
       }
       skipped.push_back(b.id + ": " + b.distrust);
-      log::warn("restore: skipped the newer backup " + b.id + " of " + quote_name(db) + ": it is not trusted (" +
+      log::warn(what_for + ": skipped the newer backup " + b.id + " of " + quote_name(db) + ": it is not trusted (" +
                 b.distrust + ")");
     }
   }
   if (!entry) {
-    std::string what = req.backup_id ? "with id " + *req.backup_id
-                       : req.at       ? "taken at or before " + *req.at
-                                      : "at all";
+    std::string what = backup_id ? "with id " + *backup_id
+                       : at_text  ? "taken at or before " + *at_text
+                                  : "at all";
     if (!skipped.empty())
-      what = (req.at ? "taken at or before " + *req.at + " " : std::string()) + "that can be trusted (" +
+      what = (at_text ? "taken at or before " + *at_text + " " : std::string()) + "that can be trusted (" +
              std::to_string(skipped.size()) + " not trusted: " + skipped.front() + ")";
     throw OperationError("no backup of " + quote_name(db) + " " + what + " in " + storage.describe(),
                          Remedy::kSeeBackups);
   }
-  // An encrypted backup we cannot decrypt is refused before any database is created.
-  DecryptionKeys keys = load_decryption_keys(cfg.encryption);
+  // An encrypted backup we cannot decrypt is refused before anything is created.
+  out.keys = load_decryption_keys(cfg.encryption);
   if (entry->encrypted || (manifest && !manifest->encryption_recipients.empty()))
-    check_can_decrypt(storage, *entry, keys);
+    check_can_decrypt(storage, *entry, out.keys);
+  out.entry = entry;
+  return out;
+}
+
+RestoreResult restore_backup(RunContext& ctx, const RestoreRequest& req, const ProgressCallback& progress) {
+  const Config& cfg = ctx.config();
+  Storage& storage = ctx.storage();
+  auto t0 = std::chrono::steady_clock::now();
+  const std::string& db = req.source;
+  // 1. Which backup.
+  ChosenBackup chosen = choose_backup(ctx, db, req.backup_id, req.at, "restore");
+  const BackupEntry* entry = chosen.entry;
+  std::optional<Manifest>& manifest = chosen.manifest;
+  const std::vector<std::string>& skipped = chosen.skipped;
+  const DecryptionKeys& keys = chosen.keys;
   // 2. Where to.
   std::string target = req.into ? *req.into : archive_name_for(cfg, db);
   PgSession& session = ctx.session();
@@ -252,12 +314,38 @@ RestoreResult restore_backup(RunContext& ctx, const RestoreRequest& req, const P
   const PgTools& tools = ctx.tools();
   // Restoring on another server: roles that own objects must exist there, unless the
   // archive is restored without owners. Checked before anything is created.
+  RestoreResult result;
+  // Part of the database: the entries to restore, as a pg_restore --use-list file.
+  std::vector<std::pair<std::string, std::string>> tables;
+  for (const auto& t : req.tables) tables.push_back(parse_table_name(t));
+  std::optional<TempFile> use_list;
+  std::string partial_toc;
+  if (!tables.empty() || !req.schemas.empty()) {
+    std::string toc = read_toc(storage, *entry, manifest ? &*manifest : nullptr, keys, tools, true);
+    partial_toc = partial_restore_list(toc, tables, req.schemas);
+    const char* tmpdir = std::getenv("TMPDIR");
+    use_list.emplace(tmpdir && *tmpdir ? tmpdir : "/tmp");
+    use_list->write(partial_toc.data(), partial_toc.size());
+  }
   bool keep_owners = !(cfg.restore.no_owner || cfg.restore.owner || req.no_owner);
   if (keep_owners) {
-    std::string toc = read_toc(storage, *entry, manifest ? &*manifest : nullptr, keys, tools);
+    std::string toc = use_list ? partial_toc
+                               : read_toc(storage, *entry, manifest ? &*manifest : nullptr, keys, tools);
     std::vector<std::string> missing;
-    for (const auto& role : toc_owners(toc))
+    std::vector<std::string> owners = toc_owners(toc);
+    for (const auto& role : owners)
       if (!session.scalar("select 1 from pg_roles where rolname = $1", {role})) missing.push_back(quote_name(role));
+    if (!missing.empty() && (req.create_roles || cfg.restore.create_roles)) {
+      // The memberships come from the server's globals stored by the backup's run.
+      std::optional<std::string> globals = globals_for(storage, entry->id, keys);
+      if (!globals) log::warn("no stored roles (globals) for backup " + entry->id + ": the roles are created without their memberships");
+      result.created_roles =
+          create_missing_roles(session, owners, globals ? parse_role_memberships(*globals) : decltype(parse_role_memberships("")){});
+      std::string names;
+      for (const auto& r : result.created_roles) names += (names.empty() ? "" : ", ") + quote_name(r);
+      log::info("created role(s) " + names + " on " + session.where() + " (NOLOGIN, no password)");
+      missing.clear();
+    }
     if (!missing.empty()) {
       std::string names;
       for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
@@ -272,15 +360,28 @@ RestoreResult restore_backup(RunContext& ctx, const RestoreRequest& req, const P
   ArchiveMarker marker{db, entry->id, format_iso_utc(std::chrono::system_clock::now())};
   mark_restoring_database(session, temp.name(), db, entry->id, target);
   log::info("restoring " + quote_name(db) + " backup " + entry->id + " into " + quote_name(target) + " (via temporary database " +
-            temp.name() + ")");
-  RestoreResult result;
+            temp.name() + ")" + (storage.max_download_rate() ? "; downloads" + rate_cap_note(storage.max_download_rate()) : ""));
   int jobs = req.jobs.value_or(cfg.restore.jobs);
   const Manifest* m = manifest ? &*manifest : nullptr;
-  result.bytes = jobs > 1 ? restore_parallel(cfg, storage, *entry, m, keys, !keep_owners, tools, temp.name(), jobs, progress)
-                          : restore_streaming(cfg, storage, *entry, m, keys, !keep_owners, tools, temp.name(), progress);
+  std::string list_path = use_list ? use_list->path() : std::string();
+  result.bytes = jobs > 1 ? restore_parallel(cfg, storage, *entry, m, keys, !keep_owners, list_path, tools, temp.name(),
+                                             jobs, progress)
+                          : restore_streaming(cfg, storage, *entry, m, keys, !keep_owners, list_path, tools, temp.name(),
+                                              progress);
   throw_if_cancelled();
 
-  // 4. Hand over: replace the older archive only now that the new one is complete.
+  // 4. The row check: the new database must hold the rows the backup recorded, before it
+  // gets its final name (a mismatch drops the temporary database on the way out).
+  result.row_check = check_restored_rows(cfg, m, temp.name(), tables, req.schemas);
+  if (!result.row_check.ok())
+    throw RowCheckFailed("the restored database does not hold the rows of backup " + entry->id + " of " +
+                         quote_name(db) + ": " + describe_mismatches(result.row_check, "in the backup", "restored") +
+                         " — the temporary database was dropped and " + quote_name(target) +
+                         (existing.exists ? " was left as it was" : " was not created"),
+                         result.row_check);
+  throw_if_cancelled();
+
+  // 5. Hand over: replace the older archive only now that the new one is complete.
   if (existing.exists) {
     if (cfg.restore.keep_archives <= 1) {
       session.exec("drop database " + session.quote_ident(target) + " with (force)");

@@ -12,6 +12,7 @@
 #include "ops/backups.h"
 #include "ops/outcome.h"
 #include "ops/restore.h"
+#include "ops/row_check.h"
 #include "pg/scratch_database.h"
 #include "pg/session.h"
 #include "pg/tools.h"
@@ -51,19 +52,6 @@ std::string unquote_ident(const std::string& text, std::size_t& pos, bool& ok) {
   }
   while (pos < text.size() && text[pos] != '.' && text[pos] != ' ') out += text[pos++];
   ok = !out.empty();
-  return out;
-}
-
-RowCounts count_rows_in(PgSession& s) {
-  RowCounts out;
-  auto tables = s.query(
-      "select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-      "where c.relkind = 'r' and n.nspname not in ('pg_catalog', 'information_schema') "
-      "and n.nspname not like 'pg\\_toast%' order by 1, 2");
-  for (const auto& t : tables) {
-    std::string q = s.quote_ident(*t[0]) + "." + s.quote_ident(*t[1]);
-    out[{*t[0], *t[1]}] = std::stoull(s.scalar("select count(*) from " + q).value_or("0"));
-  }
   return out;
 }
 
@@ -191,27 +179,18 @@ VerifyResult verify_backup(RunContext& ctx, const BackupEntry& entry, bool resto
                            " tables when it was backed up");
     for (const auto& [table, rows] : counter.counts()) r.rows += rows;
     // The rows recorded at backup time must be the rows the stored dump holds.
-    if (m && !m->row_counts.empty())
-      for (const auto& [table, rows] : m->row_counts) {
-        auto it = counter.counts().find(table);
-        std::uint64_t in_dump = it == counter.counts().end() ? 0 : it->second;
-        if (in_dump != rows)
-          throw OperationError("the manifest recorded " + std::to_string(rows) + " rows in " +
-                               quote_name(table.first) + "." + quote_name(table.second) +
-                               " at backup time, but the stored dump holds " + std::to_string(in_dump));
-      }
+    if (m && !m->row_counts.empty()) {
+      RowCheck check = compare_row_counts(m->row_counts, counter.counts());
+      if (!check.ok())
+        throw OperationError("the stored dump does not hold the rows the manifest recorded at backup time: " +
+                             describe_mismatches(check, "in the manifest", "in the stored dump"));
+    }
     if (scratch) {
       PgSession in_scratch = PgSession::connect(config.postgres, scratch->name());
-      RowCounts restored = count_rows_in(in_scratch);
-      for (const auto& [table, rows] : counter.counts()) {
-        auto it = restored.find(table);
-        std::string name = quote_name(table.first) + "." + quote_name(table.second);
-        if (it == restored.end())
-          throw OperationError("the restore test lost table " + name + " (" + std::to_string(rows) + " rows in the dump)");
-        if (it->second != rows)
-          throw OperationError("the restore test found " + std::to_string(it->second) + " rows in " + name +
-                               " but the dump holds " + std::to_string(rows));
-      }
+      RowCheck check = compare_row_counts(counter.counts(), count_table_rows(in_scratch));
+      if (!check.ok())
+        throw OperationError("the restore test does not hold the rows of the dump: " +
+                             describe_mismatches(check, "in the dump", "restored"));
       r.restore_tested = true;
     }
     r.ok = true;

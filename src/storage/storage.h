@@ -77,6 +77,10 @@ class Storage {
   virtual std::vector<PendingUpload> list_uploads(const std::string& prefix) = 0;
   // Aborts one unfinished upload; one already gone is not an error.
   virtual void abort_upload(const PendingUpload& upload) = 0;
+  // The caps on the total transfer rate in bytes/s ([storage] max_upload_rate /
+  // max_download_rate); 0: none.
+  virtual std::uint64_t max_upload_rate() const { return 0; }
+  virtual std::uint64_t max_download_rate() const { return 0; }
 };
 
 }  // namespace bb

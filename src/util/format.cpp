@@ -129,4 +129,8 @@ std::string fill_placeholders(std::string_view text,
   return out;
 }
 
+std::string rate_cap_note(std::uint64_t bytes_per_second) {
+  return bytes_per_second ? " (capped at " + human_bytes(bytes_per_second) + "/s)" : std::string();
+}
+
 }  // namespace bb

@@ -30,6 +30,8 @@ std::string display_text(const std::string& text, std::size_t max_bytes = std::s
 
 // 1536 -> "1.5 KiB"; 0 -> "0 B".
 std::string human_bytes(std::uint64_t bytes);
+// " (capped at 20.0 MiB/s)" for a rate cap in bytes/s; "" for 0 (no cap).
+std::string rate_cap_note(std::uint64_t bytes_per_second);
 // 72.4 -> "1 min 12 s"; 3.25 -> "3.2 s".
 std::string human_seconds(double seconds);
 

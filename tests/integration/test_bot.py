@@ -90,6 +90,8 @@ class BotEndToEnd(unittest.TestCase):
         done = self.tg.wait_message(ADMIN, lambda m: m["text"].startswith(("Ready:", "Could not")), "result",
                                     timeout=120)
         self.assertTrue(done["text"].startswith("Ready: database %s holds %s as of " % (ARCHIVE, SOURCE)), done)
+        # The row check, in the done message (issue 18).
+        self.assertRegex(done["text"], r"\n\d+ tables, \d+ rows, all as in the backup\.$")
         self.assertTrue(self.pg.db_exists(ARCHIVE))
         self.assertEqual(self.pg.table_checksums(ARCHIVE), self.first_checksums)
         self.assertNotEqual(self.pg.table_checksums(SOURCE), self.first_checksums)  # source untouched, newer

@@ -182,6 +182,17 @@ TEST_F(ConfigTest, PartSizeOutsideS3LimitsIsRejected) {
   EXPECT_NE(error_of("[storage]\npart_size = \"1MiB\"\n").find("5MiB"), std::string::npos);
 }
 
+TEST_F(ConfigTest, BandwidthCapsAreRatesAndRestoreMayCreateRoles) {
+  Config c = parse("[storage]\nmax_upload_rate = \"20MB/s\"\nmax_download_rate = \"500KB/s\"\n"
+                   "[restore]\ncreate_roles = true\n");
+  EXPECT_EQ(c.storage.max_upload_rate, 20u << 20);
+  EXPECT_EQ(c.storage.max_download_rate, 500u << 10);
+  EXPECT_TRUE(c.restore.create_roles);
+  EXPECT_EQ(parse("").storage.max_upload_rate, 0u);
+  EXPECT_NE(error_of("[storage]\nmax_upload_rate = \"20MB\"\n").find("\"20MB/s\""), std::string::npos);
+  EXPECT_NE(error_of("[storage]\nmax_download_rate = \"fast/s\"\n").find("max_download_rate"), std::string::npos);
+}
+
 TEST_F(ConfigTest, DuplicateDatabaseIsRejected) {
   EXPECT_NE(error_of("[[databases]]\nname = \"a\"\n[[databases]]\nname = \"a\"\n").find("twice"), std::string::npos);
 }

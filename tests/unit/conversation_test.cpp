@@ -60,6 +60,8 @@ class FakeBackend : public BotBackend {
     r.source = db;
     r.backup_id = id;
     r.seconds = 72;
+    r.row_check = compare_row_counts({{{"public", "t"}, 1200}, {{"public", "u"}, 34}},
+                                     {{{"public", "t"}, 1200}, {{"public", "u"}, 34}});
     return r;
   }
   std::vector<BotArchive> archives() override {
@@ -215,7 +217,8 @@ TEST(Conversation, WholeRestoreFlow) {
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].message_id, 77);
   EXPECT_EQ(done[0].text,
-            "Готово: база buh2_db_archive содержит buh2_db по состоянию на 19.09.2024 04:00 (восстановлено за 1 мин 12 с).");
+            "Готово: база buh2_db_archive содержит buh2_db по состоянию на 19.09.2024 04:00 (восстановлено за 1 мин 12 с).\n"
+            "Проверено: таблиц — 2, строк — 1234, всё как в копии.");
   EXPECT_FALSE(c.running_job());
 
   // The Yes button is single-use: pressing it again restores nothing.

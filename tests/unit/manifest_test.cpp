@@ -49,6 +49,21 @@ TEST(Manifest, RoundTrip) {
   EXPECT_TRUE(back.encryption_recipients.empty());
 }
 
+TEST(Manifest, KnowsWhetherRowCountsWereRecorded) {
+  std::string json = manifest_to_json(sample());
+  EXPECT_TRUE(manifest_from_json(json, "x").row_counts_recorded);
+  std::size_t start = json.find("\"row_counts\"");
+  ASSERT_NE(start, std::string::npos);
+  std::size_t end = json.find(']', start);
+  std::string old = json.substr(0, start) + json.substr(end + 1);
+  // Drop the comma left before the removed member.
+  std::size_t comma = old.rfind(',', start);
+  old.erase(comma, 1);
+  Manifest back = manifest_from_json(old, "x");
+  EXPECT_FALSE(back.row_counts_recorded);
+  EXPECT_TRUE(back.row_counts.empty());
+}
+
 TEST(Manifest, RecordsRecipientsNeverSecrets) {
   Manifest m = sample();
   m.encryption_recipients = {"age1examplepublickey"};

@@ -178,3 +178,36 @@ TEST(Prune, TheBackupARunJustMadeStays) {
 
 }  // namespace
 }  // namespace bb
+
+namespace bb {
+namespace {
+
+TEST(PruneGlobals, GoWithTheBackupsButTheNewestAndTheOldestBackupsRunStay) {
+  MemoryStorage s;
+  add_backup(s, "db", "20261105T040000Z");
+  add_backup(s, "other", "20261107T040000Z");
+  for (const char* id : {"20261101T035959Z", "20261103T035959Z", "20261105T035959Z", "20261107T035959Z"})
+    s.add(globals_key(id));
+  s.add("db/notes.txt");  // of no known layout: never touched
+  Inventory inv = build_inventory(s.list(""), false);
+  EXPECT_EQ(inv.globals.size(), 4u);
+  EXPECT_EQ(inv.unrecognized, std::vector<std::string>{"db/notes.txt"});
+  EXPECT_EQ(prune_globals(s, inv, true), 2u);
+  EXPECT_TRUE(s.deletions.empty());
+  EXPECT_EQ(prune_globals(s, inv, false), 2u);
+  EXPECT_FALSE(s.head(globals_key("20261101T035959Z")));
+  EXPECT_FALSE(s.head(globals_key("20261103T035959Z")));
+  EXPECT_TRUE(s.head(globals_key("20261105T035959Z")));  // the run of the oldest backup
+  EXPECT_TRUE(s.head(globals_key("20261107T035959Z")));
+}
+
+TEST(PruneGlobals, WithoutBackupsOnlyTheNewestStays) {
+  MemoryStorage s;
+  s.add(globals_key("20261101T035959Z"));
+  s.add(globals_key("20261102T035959Z"));
+  EXPECT_EQ(prune_globals(s, build_inventory(s.list(""), false), false), 1u);
+  EXPECT_TRUE(s.head(globals_key("20261102T035959Z")));
+}
+
+}  // namespace
+}  // namespace bb

@@ -46,6 +46,21 @@ TEST(RunReport, FailuresComeFirstWithTheirReasonAndWarningsFollowTheirDatabase) 
             "⚠️ \"crm\": dump is 2.0 KiB, the previous one was 90.0 MiB");
 }
 
+TEST(RunReport, NamesNewDatabasesAndThoseGoneFromTheServer) {
+  BackupResult fresh = ok("db3", 2048, 10240, 3.25);
+  fresh.first_backup = true;
+  BackupResult gone;
+  gone.database = "db4";
+  gone.ok = true;
+  gone.vanished = true;
+  std::vector<BackupResult> results{ok("buh", 2048, 10240, 3.25), fresh, gone};
+  std::string text = format_run_report(results, "en");
+  EXPECT_EQ(text.substr(0, text.find('\n')), "BackupBuddy: all 2 database(s) backed up.");
+  EXPECT_NE(text.find("\n🆕 new: db3"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n⚠️ gone from the server: db4 (their backups are kept)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("✅ db4"), std::string::npos) << text;
+}
+
 TEST(RunReport, RussianIsTheDefaultLanguage) {
   std::vector<BackupResult> results{failed("buh", "нет места")};
   const std::string text = format_run_report(results, "ru");
@@ -80,10 +95,10 @@ TEST(DrillReport, CountsFailuresAndNamesEachDatabase) {
   bad.error = "the object is damaged";
   EXPECT_EQ(format_drill_report({good}, "en"),
             "BackupBuddy restore drill: all 1 database(s) restored and checked.\n"
-            "✅ buh: backup 20261201T040000Z restores (12 tables, 34567 rows)");
+            "✅ buh: backup 20261201T040000Z restores (12 tables, 34567 rows, all as in the backup)");
   EXPECT_EQ(format_drill_report({good, bad}, "en"),
             "BackupBuddy restore drill: 1 of 2 database(s) FAILED to restore.\n"
-            "✅ buh: backup 20261201T040000Z restores (12 tables, 34567 rows)\n"
+            "✅ buh: backup 20261201T040000Z restores (12 tables, 34567 rows, all as in the backup)\n"
             "❌ zup: backup 20261130T040000Z does NOT restore — the object is damaged");
 }
 
