@@ -363,10 +363,10 @@ class FakeBackend : public bb::bot::BotBackend {
   std::vector<std::string> configured_databases() override { return configured; }
   std::map<std::string, bb::DatabaseState> status() override {
     bb::DatabaseState s;
-    s.backup_at = "2024-09-19T01:00:00Z";
+    s.backup_at = bb::parse_iso_utc("2024-09-19T01:00:00Z");
     s.backup_ok = true;
     s.stored_bytes = 123 << 20;
-    s.verified_at = "2024-09-19T02:00:00Z";
+    s.verified_at = bb::parse_iso_utc("2024-09-19T02:00:00Z");
     s.verify_ok = true;
     return {{"buh2_db", s}};
   }
