@@ -35,26 +35,6 @@ bb::Config load(const std::string& explicit_path) {
   return bb::load_config(path);
 }
 
-// What kind of failure an error is, for the JSON error object (docs/json-output.md).
-std::string error_kind(const std::exception& e) {
-  if (dynamic_cast<const bb::LockHeldError*>(&e)) return "lock_held";
-  if (dynamic_cast<const bb::ConfigError*>(&e)) return "config";
-  if (dynamic_cast<const bb::CancelledError*>(&e)) return "cancelled";
-  if (dynamic_cast<const bb::NotFoundError*>(&e)) return "not_found";
-  if (dynamic_cast<const bb::StorageError*>(&e)) return "storage";
-  if (dynamic_cast<const bb::PgError*>(&e)) return "postgres";
-  if (dynamic_cast<const bb::Error*>(&e)) return "failed";
-  return "unexpected";
-}
-
-// A --json command that fails prints {"error": {"code", "kind", "message"}} on stdout, so
-// a script reading stdout always gets one JSON document. Commands write their own JSON
-// result last, after every step that can fail, so the two never meet.
-void print_json_error(int code, const std::string& kind, const std::string& message) {
-  nlohmann::ordered_json j{{"error", {{"code", code}, {"kind", kind}, {"message", bb::log::mask_secrets(message)}}}};
-  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
-}
-
 // True when the arguments ask for --json (before a "--" that ends the options).
 bool wants_json(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
@@ -181,7 +161,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
-    if (code != 0 && wants_json(argc, argv)) print_json_error(bb::kExitUsage, "usage", e.what());
+    if (code != 0 && wants_json(argc, argv)) bb::print_json_error(bb::kExitUsage, "usage", e.what());
     return code == 0 ? 0 : bb::kExitUsage;
   }
   const bool json = backup_opts.json || prune_opts.json || list_opts.json || restore_opts.json ||
@@ -207,11 +187,11 @@ int main(int argc, char** argv) {
     if (*web) return bb::cmd_web(config);
   } catch (const bb::Error& e) {
     bb::log::error(bb::cli_error_text(e));
-    if (json) print_json_error(e.exit_code(), error_kind(e), bb::cli_error_text(e));
+    if (json) bb::print_json_error(e.exit_code(), bb::error_kind(e), bb::cli_error_text(e));
     return e.exit_code();
   } catch (const std::exception& e) {
     bb::log::error(std::string("unexpected: ") + e.what());
-    if (json) print_json_error(bb::kExitFailed, error_kind(e), std::string("unexpected: ") + e.what());
+    if (json) bb::print_json_error(bb::kExitFailed, bb::error_kind(e), std::string("unexpected: ") + e.what());
     return bb::kExitFailed;
   }
   return bb::kExitUsage;

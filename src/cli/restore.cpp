@@ -1,6 +1,8 @@
 // `backupbuddy restore`.
 #include "cli/restore.h"
 
+#include "cli/remedy.h"
+
 #include <sys/statvfs.h>
 #include <unistd.h>
 #include <cerrno>
@@ -37,8 +39,8 @@ int cmd_restore(const Config& config, const RestoreOptions& options) {
     if (!options.json) throw;
     // The error and which tables differ, as one JSON document.
     log::error(e.what());
-    nlohmann::ordered_json j{{"error", {{"code", e.exit_code()}, {"kind", "failed"}, {"message", log::mask_secrets(e.what())}}},
-                             {"row_check", row_check_json(e.check())}};
+    nlohmann::ordered_json j = json_error(e.exit_code(), error_kind(e), e.what());
+    j["row_check"] = row_check_json(e.check());
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     return e.exit_code();
   }
