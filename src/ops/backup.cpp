@@ -435,6 +435,9 @@ std::string store_globals(RunContext& ctx) {
   // Encrypted like the backups when [encryption] is configured.
   std::optional<AgeEncryptor> encryptor = make_encryptor(config.encryption);
   std::string key = globals_key(format_backup_id(std::chrono::system_clock::now()), encryptor.has_value());
+  // Another run stored the roles within this very second: that object serves this run too,
+  // and it is not ours to replace or (after a failed run) remove.
+  if (ctx.storage().head(key)) return "";
   if (!encryptor) {
     ctx.storage().put(key, out.stdout_text);
     return key;
@@ -462,8 +465,10 @@ std::vector<BackupResult> run_backups(const Config& config, const std::vector<st
             run.storage().describe() + rate_cap_note(run.storage().max_upload_rate()));
   // The roles the dumps' objects belong to, so that `restore --create-roles` can bring them
   // to another server. A failure here costs no database its backup.
+  std::string globals_stored;
   try {
-    log::debug("stored the server's globals as " + store_globals(run));
+    globals_stored = store_globals(run);
+    if (!globals_stored.empty()) log::debug("stored the server's globals as " + globals_stored);
   } catch (const Error& e) {
     log::warn(std::string("the server's roles (globals) were not stored: ") + e.what());
   }
@@ -536,6 +541,16 @@ std::vector<BackupResult> run_backups(const Config& config, const std::vector<st
       log::warn(quote_name(db) + " is gone from the server; its backups are kept");
       results.push_back(gone);
     }
+  // A run that backed up no database leaves nothing new in the store: its globals go again.
+  bool any_backup = std::any_of(results.begin(), results.end(),
+                                [](const BackupResult& r) { return r.ok && !r.vanished; });
+  if (!any_backup && !globals_stored.empty()) {
+    try {
+      run.storage().remove(std::vector<std::string>{globals_stored});
+    } catch (const Error& e) {
+      log::warn("the roles stored by this failed run (" + globals_stored + ") were not removed: " + e.what());
+    }
+  }
   // The stored globals go with the backups: those older than every backup left are deleted,
   // only after a run in which every database succeeded (a failed run deletes nothing).
   bool all_ok = std::all_of(results.begin(), results.end(), [](const BackupResult& r) { return r.ok; });
