@@ -705,6 +705,8 @@ void read_databases(const toml::node& node, const std::string& file, Config& cfg
     if (!name || name->empty())
       throw ConfigError(where(file, t->source()) + ": [[databases]] entry without name — add name = \"mydb\"");
     db.name = *name;
+    if (db.name.find('\0') != std::string::npos)
+      r.fail(*t->get("name"), "name", "a PostgreSQL database name cannot hold a NUL character (\\u0000) — remove it");
     if (!names.insert(db.name).second)
       throw ConfigError(where(file, t->source()) + ": database " + quote_value(db.name) + " is listed twice");
     if (const toml::table* ret = r.subtable("retention"))

@@ -131,6 +131,15 @@ TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
   EXPECT_NE(e.find("storage.paht"), std::string::npos) << e;
 }
 
+// PostgreSQL names cannot hold a NUL byte; TOML can write one ("\u0000"), and such a name
+// would reach storage keys and S3 listings (whose XML cannot carry it).
+TEST_F(ConfigTest, DatabaseNameWithNulIsAnError) {
+  std::string e = error_of("[[databases]]\nname = \"sales\\u0000x\"\n");
+  EXPECT_NE(e.find("bb.toml:2"), std::string::npos) << e;
+  EXPECT_NE(e.find("databases.name"), std::string::npos) << e;
+  EXPECT_NE(e.find("NUL"), std::string::npos) << e;
+}
+
 TEST_F(ConfigTest, MisspelledRetentionKindIsAnError) {
   std::string e = error_of("[retention]\ndaily = 3\nDILY = 4\n");
   EXPECT_NE(e.find("bb.toml:3"), std::string::npos) << e;
