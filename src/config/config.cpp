@@ -564,9 +564,15 @@ void read_notify(const toml::node& node, const std::string& file, Config& cfg, E
         throw ConfigError(ch.location + ": notify.url " + url_for_messages(ch.url.value) + " must start with https:// or http://");
     };
     if (ch.type == NotifyType::kEmail) {
-      keys += "smtp_url, starttls, from, to, username, password_file (or password, or BACKUPBUDDY_SMTP_PASSWORD)";
+      keys += "smtp_url, starttls, ca_file, from, to, username, password_file (or password, or BACKUPBUDDY_SMTP_PASSWORD)";
       if (auto v = r.string("smtp_url")) ch.smtp_url = *v;
       if (auto v = r.boolean("starttls")) ch.starttls = *v;
+      if (auto v = r.string("ca_file")) {
+        if (v->empty() || ::access(v->c_str(), R_OK) != 0)
+          r.fail(*t->get("ca_file"), "ca_file", "cannot read " + quote_value(*v) +
+                                                     " — give the PEM file of the CA that signed the mail server's certificate");
+        ch.ca_file = *v;
+      }
       if (auto v = r.string("from")) ch.from = *v;
       if (auto v = r.string_array("to")) ch.to = *v;
       if (auto v = r.string("username")) ch.username = *v;

@@ -139,6 +139,7 @@ struct NotifyChannelConfig {
   std::vector<std::string> to;
   std::string username;
   Secret password;  // password, password_file or BACKUPBUDDY_SMTP_PASSWORD
+  std::string ca_file;  // PEM CA(s) for the server's certificate (a private CA); empty: the system's
   // webhook and heartbeat: the URL may embed a token, so it is a secret (never printed)
   Secret url;
   std::string format = "json";  // webhook: json, slack, discord, teams, mattermost

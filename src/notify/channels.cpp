@@ -147,6 +147,7 @@ class EmailChannel : public DeliveringChannel {
     http::MailRequest mail;
     mail.url = channel_.smtp_url;
     mail.require_starttls = channel_.starttls;
+    mail.ca_file = channel_.ca_file;
     mail.from = channel_.from;
     mail.to = channel_.to;
     mail.username = channel_.username;

@@ -316,6 +316,7 @@ void send_mail(const MailRequest& request) {
   curl_easy_setopt(curl, CURLOPT_READDATA, &body);
   if (request.url.rfind("smtp://", 0) == 0 && request.require_starttls)
     curl_easy_setopt(curl, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  if (!request.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, request.ca_file.c_str());
   if (!request.username.empty()) {
     curl_easy_setopt(curl, CURLOPT_USERNAME, request.username.c_str());
     curl_easy_setopt(curl, CURLOPT_PASSWORD, request.password.c_str());
@@ -327,6 +328,12 @@ void send_mail(const MailRequest& request) {
   CURLcode rc = curl_easy_perform(curl);
   if (rc != CURLE_OK) {
     std::string detail = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
+    if (rc == CURLE_USE_SSL_FAILED)
+      detail += " — the server does not offer STARTTLS: use smtps:// if it speaks TLS on another port, or "
+                "starttls = false to send in clear text on a network you trust";
+    else if (rc == CURLE_PEER_FAILED_VERIFICATION)
+      detail += " — the server's certificate is not trusted here: set ca_file to the PEM file of the CA that "
+                "signed it (or check the host name in smtp_url)";
     throw TransportError(log::mask_secrets("SMTP " + request.url + ": " + detail), static_cast<int>(rc));
   }
 }

@@ -121,6 +121,7 @@ struct MailRequest {
   std::string password;  // passed as a curl option, never in the URL
   std::string message;
   std::chrono::milliseconds timeout{10'000};  // the whole exchange
+  std::string ca_file;  // PEM file of the CA(s) to trust for the server's certificate; empty: the system's
 };
 
 // Sends one e-mail. Throws TransportError (the server's reply or the connection problem,

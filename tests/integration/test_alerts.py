@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -319,6 +320,55 @@ class AlertsTest(unittest.TestCase):
         self.assertEqual(msg["Subject"], "%s: BackupBuddy alert" % socket.gethostname())
         self.assertIn("the backup run failed", msg.get_content())
         self.assert_no_secrets(proc.stdout, proc.stderr)
+
+    def test_c_mail_over_starttls_and_smtps_with_a_private_ca(self):
+        """Mail goes out encrypted: STARTTLS (required by default) and smtps, trusting a private CA
+        through ca_file; a server without STARTTLS, or with a certificate nobody vouched for, gets
+        nothing, and the message says what to do."""
+        tls = os.path.join(self.tmp, "tls")
+        os.makedirs(tls)
+        cert, key = os.path.join(tls, "mail.crt"), os.path.join(tls, "mail.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        starttls_mail, smtps_mail = MailRecorder(), MailRecorder()
+        starttls = Controller(starttls_mail, hostname="127.0.0.1", port=free_port(), tls_context=context,
+                              require_starttls=True, authenticator=starttls_mail.authenticate)
+        smtps = Controller(smtps_mail, hostname="127.0.0.1", port=free_port(), ssl_context=context,
+                           authenticator=smtps_mail.authenticate)
+        for server in (starttls, smtps):
+            server.start()
+            self.addCleanup(server.stop)
+        mail = {k: v for k, v in self.notify[0].items() if k not in ("smtp_url", "starttls")}
+        cfg = local_config(self.pg, self.store, os.path.join(self.tmp, "state-tls"), ["shop"],
+                           telegram={"language": "en"})
+        cfg["notify"] = [
+            dict(mail, smtp_url="smtp://127.0.0.1:%d" % starttls.port, ca_file=cert),
+            dict(mail, smtp_url="smtps://127.0.0.1:%d" % smtps.port, ca_file=cert),
+            dict(mail, smtp_url="smtp://127.0.0.1:%d" % self.smtp.port, tries=1),  # offers no STARTTLS
+            dict(mail, smtp_url="smtp://127.0.0.1:%d" % starttls.port, tries=1),   # CA not given
+        ]
+        path = write_config(os.path.join(self.tmp, "tls.toml"), cfg)
+        plain_before = len(self.mail.messages)
+        check = run_bb(["check", "--notify"], path, check=1)
+        self.assertRegex(check.stdout, r"\[ok\]   notify #1: .*: test message sent")
+        self.assertRegex(check.stdout, r"\[ok\]   notify #2: .*: test message sent")
+        self.assertRegex(check.stdout, r"\[FAIL\] notify #3: .*: test message FAILED")
+        self.assertRegex(check.stdout, r"\[FAIL\] notify #4: .*: test message FAILED")
+        self.assertIn("does not offer STARTTLS", check.stdout)
+        self.assertIn("set ca_file", check.stdout)
+        self.assertEqual([len(starttls_mail.messages), len(smtps_mail.messages)], [1, 1], describe(check))
+        self.assertEqual(len(self.mail.messages), plain_before, "nothing may go out in clear text")
+        self.assertEqual(starttls_mail.logins, [(SMTP_USER, SMTP_PASSWORD)], "one login, after STARTTLS")
+        msg = email.message_from_bytes(smtps_mail.messages[0][2], policy=email.policy.default)
+        self.assertEqual(msg["Subject"], "%s: BackupBuddy test message" % socket.gethostname())
+        self.assert_no_secrets(check.stdout, check.stderr)
+        # A CA file that is not there is a config error naming the key.
+        cfg["notify"] = [dict(mail, smtp_url="smtps://127.0.0.1:%d" % smtps.port, ca_file=cert + ".missing")]
+        bad = run_bb(["check"], write_config(os.path.join(self.tmp, "tls-bad.toml"), cfg), check=2)
+        self.assertRegex(bad.stderr, r"tls-bad\.toml:\d+: notify\.ca_file: cannot read")
 
     def test_the_example_alert_rules_are_valid(self):
         rules = os.path.join(bbenv.HERE, "..", "..", "docs", "prometheus-rules.yml")
