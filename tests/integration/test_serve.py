@@ -8,14 +8,16 @@ no manifest for the interrupted backup, no open multipart upload, earlier backup
 """
 
 import datetime as dt
+import http.server
 import json
 import os
 import signal
 import subprocess
+import threading
 import time
 import unittest
 
-from bbenv import start_bb, write_config
+from bbenv import start_bb, wait_for, write_config
 from fixtures import ServersTestCase
 from tgenv import ADMIN, TOKEN, Emulator
 
@@ -27,6 +29,36 @@ def not_today():
     today = (dt.datetime.utcnow().isoweekday()) % 7  # 0 = Sunday
     return DAYS[(today + 3) % 7]
 
+
+
+class HookReceiver:
+    """A webhook receiver on loopback: keeps the JSON body of every POST."""
+
+    def __init__(self):
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True
+
+            def do_POST(self):
+                received.append(json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0")))))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def bodies(self):
+        return list(self.received)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 class ServeTest(ServersTestCase):
     @classmethod
@@ -146,6 +178,11 @@ class ServeTest(ServersTestCase):
             text = self.config_text(name, [("daily_db", None)])
             text += ('[verify]\nschedule = "* * * * *"\n\n[telegram]\ntoken = "%s"\nadmins = [%d]\n'
                      'api_url = "%s"\nlanguage = "en"\n' % (TOKEN, ADMIN, tg.url))
+            # The same run report and drill notice reach a webhook channel too.
+            hook = HookReceiver()
+            self.addCleanup(hook.close)
+            text += ('\n[[notify]]\ntype = "webhook"\nurl = "%s/hook"\non = ["failure", "warning", "success"]\n'
+                     % hook.url)
             cfg = os.path.join(self.tmp, name + ".toml")
             write_config(cfg, text)
             proc = start_bb(["serve"], cfg, env=self.env())
@@ -158,6 +195,13 @@ class ServeTest(ServersTestCase):
                 # The bot runs in the same process.
                 tg.say("/help")
                 tg.wait_message(ADMIN, lambda m: "/start" in m["text"], "help from the bot")
+                events = wait_for(lambda: (lambda e: e if {"run_finished", "drill_finished"} <= {x["event"] for x in e}
+                                           else None)(hook.bodies()), timeout=30, what="webhook notices")
+                by_event = {e["event"]: e for e in events}
+                self.assertEqual(by_event["run_finished"]["outcome"], "success", by_event)
+                self.assertIn("daily_db", json.dumps(by_event["run_finished"]))
+                self.assertEqual(by_event["drill_finished"]["outcome"], "success", by_event)
+                self.assertIn("daily_db", by_event["drill_finished"]["text"])
             finally:
                 elapsed, code, out, err = self.stop(proc)
             self.assertEqual(code, 0, err[-3000:])
