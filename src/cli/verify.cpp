@@ -10,6 +10,7 @@
 #include "notify/metrics.h"
 #include "ops/reader.h"
 #include "ops/backups.h"
+#include "ops/json.h"
 #include "ops/restore.h"
 #include "pg/scratch_database.h"
 #include "pg/session.h"
@@ -45,12 +46,7 @@ int cmd_verify(const Config& config, const VerifyOptions& options) {
   if (options.json) {
     nlohmann::ordered_json j;
     j["results"] = nlohmann::ordered_json::array();
-    for (const auto& r : results)
-      j["results"].push_back({{"database", r.database}, {"id", r.id}, {"ok", r.ok},
-                              {"error", r.ok ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.error)},
-                              {"stored_bytes", r.stored_bytes}, {"dump_bytes", r.dump_bytes},
-                              {"toc_entries", r.toc_entries}, {"tables", r.tables}, {"rows", r.rows},
-                              {"restore_tested", r.restore_tested}, {"seconds", r.seconds}});
+    for (const auto& r : results) j["results"].push_back(verify_result_json(r));
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   } else {
     TextTable table({"DATABASE", "BACKUP", "RESULT", "DUMP", "TABLES", "ROWS", "RESTORE TEST", "TIME"});

@@ -120,7 +120,8 @@ CheckItem run_check(const std::string& name, const std::function<std::string()>&
   try {
     return {true, name + ": " + check()};
   } catch (const std::exception& e) {
-    return {false, name + ": " + log::mask_secrets(e.what())};
+    const auto* ours = dynamic_cast<const Error*>(&e);
+    return {false, name + ": " + log::mask_secrets(e.what()), false, ours ? ours->remedy() : Remedy::kNone};
   }
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "util/error.h"
 
 namespace bb {
 
@@ -18,6 +19,7 @@ struct CheckItem {
   bool ok = false;
   std::string text;      // "<what>: <result or reason>"
   bool warning = false;  // works, but needs attention ([warn]; does not fail the check)
+  Remedy remedy = Remedy::kNone;  // of the error that failed it; each front end words it
 };
 
 // A check a front end adds: its name and a function returning what works (or throwing).

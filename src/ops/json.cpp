@@ -88,6 +88,14 @@ ojson restore_json(const RestoreResult& r) {
   return j;
 }
 
+ojson verify_result_json(const VerifyResult& r) {
+  return ojson{{"database", r.database}, {"id", r.id}, {"ok", r.ok},
+               {"error", r.ok ? ojson(nullptr) : ojson(r.error)},
+               {"stored_bytes", r.stored_bytes}, {"dump_bytes", r.dump_bytes},
+               {"toc_entries", r.toc_entries}, {"tables", r.tables}, {"rows", r.rows},
+               {"restore_tested", r.restore_tested}, {"seconds", r.seconds}};
+}
+
 ojson backup_result_json(const BackupResult& r) {
   return ojson{{"database", r.database},
                {"ok", r.ok},

@@ -11,6 +11,7 @@
 #include "ops/backup.h"
 #include "ops/list.h"
 #include "ops/restore.h"
+#include "ops/verify.h"
 
 namespace bb {
 
@@ -25,6 +26,8 @@ nlohmann::ordered_json archives_json(const std::vector<ArchiveInfo>& archives, s
 nlohmann::ordered_json row_check_json(const RowCheck& check);
 // `restore --json`: {"database", "source", "backup", "backup_time", ...}.
 nlohmann::ordered_json restore_json(const RestoreResult& result);
+// One element of `verify --json` "results".
+nlohmann::ordered_json verify_result_json(const VerifyResult& result);
 // One element of `backup --json` "results".
 nlohmann::ordered_json backup_result_json(const BackupResult& result);
 

@@ -28,6 +28,7 @@ StoreOverview list_overview(RunContext& ctx) {
     DatabaseSummary d;
     d.name = db;
     d.count = backups.size();
+    for (auto it = backups.rbegin(); it != backups.rend(); ++it) d.stored_history.emplace_back(it->time, it->stored_bytes);
     for (auto& b : backups) {
       d.stored_bytes += b.stored_bytes;
       if (b.distrust = future_date_reason(b, now); !b.distrust.empty()) ++d.future_dated;

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "catalog/inventory.h"
@@ -28,6 +29,8 @@ struct DatabaseSummary {
   std::size_t future_dated = 0;     // backups dated in the future (not trusted)
   std::uint64_t stored_bytes = 0;   // all its backups
   std::optional<DatabaseState> state;  // its last run and verification, if recorded
+  // Each backup's time and stored bytes, oldest first (from the listing: no manifest read).
+  std::vector<std::pair<TimePoint, std::uint64_t>> stored_history;
 };
 
 // Every database with backups. The overview reads no manifest: only a date in the future

@@ -24,6 +24,15 @@ button.secondary{background:#5b6475}
 .error{color:#b02a2a;font-weight:600}
 .note{color:#5b6475}
 progress{width:100%;height:1.4rem}
+nav{display:flex;gap:1rem;flex-wrap:wrap}
+.ok{color:#2e7d32;font-weight:600}
+.chart{display:block;max-width:100%;height:auto}
+.chart-large{width:100%;background:#fff}
+.checklist{list-style:none;padding:0}
+.checklist li{background:#fff;margin:.3rem 0;padding:.5rem;border-left:.3rem solid #a0a7b4;word-break:break-word}
+.checklist li.check-ok{border-color:#2e9d4f}.checklist li.check-failed{border-color:#d13b3b}.checklist li.check-warning{border-color:#d6a125}
+.remedy{display:block;color:#5b6475}
+form.inline{display:inline}
 @media (max-width:40rem){
   table.responsive thead{display:none}
   table.responsive tr{display:block;border-bottom:2px solid #e1e4ea;padding:.3rem 0}
@@ -54,13 +63,40 @@ const std::string_view kJobJs = R"JS(
       bar.removeAttribute("value");
     }
     if (job.state === "done") {
-      detail.textContent = job.result && job.result.database ? words.archive + ": " + job.result.database : "";
+      var r = job.result || {};
+      if (job.kind === "verify") {
+        detail.textContent = fill(words.verified_ok, r);
+      } else {
+        detail.textContent = job.kind === "restore" && r.database ? words.archive + ": " + r.database : "";
+      }
       detail.className = "";
+      if (r.row_check) rowCheck(r.row_check);
     } else if (job.state === "failed") {
       detail.textContent = job.reason || "";
       detail.className = "error";
     }
     page.setAttribute("data-state", job.state);
+  }
+  // "{tables} tables, {rows} rows" with the values of obj.
+  function fill(template, obj) {
+    return template.replace(/\{(\w+)\}/g, function (m, key) { return obj[key] === undefined ? m : String(obj[key]); });
+  }
+  // The restore's row check: all as in the backup, the tables that differ, or why not checked.
+  function rowCheck(check) {
+    var line = document.getElementById("row-check");
+    if (!line) return;
+    if (!check.checked) {
+      line.textContent = words.rows_not_checked + (check.reason ? ": " + check.reason : "");
+      line.className = "note";
+    } else if (!check.mismatched || check.mismatched.length === 0) {
+      line.textContent = fill(words.rows_all_match, check);
+      line.className = "ok";
+    } else {
+      line.textContent = words.rows_differ + ": " + check.mismatched.map(function (m) {
+        return m.schema + "." + m.table + " (" + m.expected + " / " + (m.found === null ? "-" : m.found) + ")";
+      }).join(", ");
+      line.className = "error";
+    }
   }
   function poll() {
     fetch("/api/v1/jobs/" + encodeURIComponent(id), {credentials: "same-origin", headers: {"Accept": "application/json"}})

@@ -20,11 +20,18 @@
 #include "crypto/password.h"
 #include "notify/metrics.h"
 #include "notify/notifier.h"
+#include "notify/telegram.h"
 #include "ops/archives.h"
 #include "ops/backup.h"
+#include "ops/check.h"
 #include "ops/json.h"
 #include "ops/list.h"
 #include "ops/restore.h"
+#include "ops/schedule.h"
+#include "ops/verify.h"
+#include "state/state.h"
+#include "util/timezone.h"
+#include "web/charts.h"
 #include "util/error.h"
 #include "util/format.h"
 #include "util/log.h"
@@ -42,7 +49,9 @@ using ojson = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kCookieName = "bb_session";
-constexpr int kFreeFailures = 5;                                    // wrong passwords before a pause
+constexpr const char* kLoginCookieName = "bb_login";               // the login form's pre-session CSRF token
+constexpr int kFreeFailures = 5;                                    // wrong passwords per name before a pause
+constexpr int kFreeAddressFailures = 20;                            // wrong passwords per address, any names
 constexpr std::chrono::seconds kFirstPause{30};                    // doubles with each further failure
 constexpr std::chrono::seconds kLongestPause{15 * 60};
 constexpr std::chrono::seconds kFailureMemory{15 * 60};            // failures older than this are forgotten
@@ -146,6 +155,9 @@ class Console {
 
   // ---- authentication ----
   std::string failure_key(const std::string& address, const std::string& user) { return address + "\n" + user; }
+  // The counter of every wrong password from an address, whatever the name (no user name
+  // holds a NUL byte, so no name's key is this one).
+  std::string address_key(const std::string& address) { return address + "\n" + std::string(1, '\0'); }
   // Seconds until another try is allowed, or 0.
   long throttled_for(const std::string& address, const std::string& user);
   void record_failure(const std::string& address, const std::string& user);
@@ -169,10 +181,43 @@ class Console {
   // ---- pages ----
   Html layout(const std::string& title, const Html& body, const std::optional<Caller>& caller,
               bool job_script = false);
-  Html login_page(const std::string& error);
+  // The login form carrying the pre-session CSRF token of the bb_login cookie.
+  Html login_page(const std::string& error, const std::string& login_token);
+  // "2026-12-01 04:00 ok" / "… FAILED: reason" / "never" for a database's last verification.
+  std::string verification_text(const std::optional<DatabaseState>& state) {
+    if (!state || !state->verified_at) return words_.never;
+    std::string out = format_time(*state->verified_at) + " " + (state->verify_ok ? words_.ok : words_.failed);
+    if (!state->verify_ok && !state->verify_error.empty()) out += ": " + state->verify_error;
+    return out;
+  }
+  // The request's pre-session login token, or a new one set as the bb_login cookie.
+  std::string login_token(const httplib::Request& req, httplib::Response& res);
   void dashboard(const Caller& caller, httplib::Response& res);
   void database_page(const Caller& caller, const std::string& db, httplib::Response& res);
   void job_page(const Caller& caller, const std::string& id, httplib::Response& res);
+  void archives_page(const Caller& caller, const std::string& dropped, httplib::Response& res);
+  void drop_confirm_page(const Caller& caller, const std::string& name, const std::string& error, int status,
+                         httplib::Response& res);
+  void check_page(const Caller& caller, const std::vector<CheckItem>* items, httplib::Response& res);
+
+  // The archives of this config's databases (as `archives` lists them); others counts the rest.
+  std::vector<ArchiveInfo> our_archives(std::size_t& others) {
+    RunContext ctx(config_);
+    std::vector<ArchiveInfo> archives = list_archives(ctx);
+    auto theirs = std::remove_if(archives.begin(), archives.end(), [](const ArchiveInfo& a) { return !a.configured_source; });
+    others = static_cast<std::size_t>(archives.end() - theirs);
+    archives.erase(theirs, archives.end());
+    return archives;
+  }
+  // Each database's last run and verification from the state file (empty when unreadable).
+  std::map<std::string, DatabaseState> recorded_state() {
+    try {
+      return StateStore(state_directory(config_.backup.state_dir)).load();
+    } catch (const std::exception& e) {
+      log::debug(std::string("web: no state: ") + e.what());
+      return {};
+    }
+  }
 
   // One database's backups. A name PostgreSQL cannot have (a NUL byte, from %00) has none;
   // the store is not asked.
@@ -185,6 +230,7 @@ class Console {
   // ---- jobs ----
   std::string submit_restore(const Caller& caller, RestoreRequest request);
   std::string submit_backup(const Caller& caller, const std::string& db);
+  std::string submit_verify(const Caller& caller, const std::string& db);
 
   void routes(httplib::Server& server);
 
@@ -209,12 +255,18 @@ class Console {
 
 long Console::throttled_for(const std::string& address, const std::string& user) {
   std::lock_guard lock(mutex_);
-  auto it = failures_.find(failure_key(address, user));
-  if (it == failures_.end() || it->second.count < kFreeFailures) return 0;
-  auto pause = kFirstPause * (1 << std::min(it->second.count - kFreeFailures, 5));
-  pause = std::min<std::chrono::seconds>(pause, kLongestPause);
-  auto left = std::chrono::duration_cast<std::chrono::seconds>(it->second.last + pause - Clock::now()).count();
-  return left > 0 ? left + 1 : 0;
+  // A name is throttled after its own failures, and an address after failures over many
+  // names: known and unknown names count alike, so a refusal never tells which names exist.
+  auto left_for = [&](const std::string& key, int free_failures) -> long {
+    auto it = failures_.find(key);
+    if (it == failures_.end() || it->second.count < free_failures) return 0;
+    auto pause = kFirstPause * (1 << std::min(it->second.count - free_failures, 5));
+    pause = std::min<std::chrono::seconds>(pause, kLongestPause);
+    auto left = std::chrono::duration_cast<std::chrono::seconds>(it->second.last + pause - Clock::now()).count();
+    return left > 0 ? left + 1 : 0;
+  };
+  return std::max(left_for(failure_key(address, user), kFreeFailures),
+                  left_for(address_key(address), kFreeAddressFailures));
 }
 
 void Console::record_failure(const std::string& address, const std::string& user) {
@@ -222,10 +274,12 @@ void Console::record_failure(const std::string& address, const std::string& user
   auto now = Clock::now();
   if (failures_.size() > 10000)  // forget old entries so a flood of names cannot grow memory forever
     std::erase_if(failures_, [&](const auto& f) { return now - f.second.last > kFailureMemory; });
-  Failures& f = failures_[failure_key(address, user)];
-  if (now - f.last > kFailureMemory) f.count = 0;
-  ++f.count;
-  f.last = now;
+  for (const auto& key : {failure_key(address, user), address_key(address)}) {
+    Failures& f = failures_[key];
+    if (now - f.last > kFailureMemory) f.count = 0;
+    ++f.count;
+    f.last = now;
+  }
 }
 
 void Console::forget_failures(const std::string& address, const std::string& user) {
@@ -369,6 +423,21 @@ std::string Console::submit_backup(const Caller& caller, const std::string& db) 
   return id;
 }
 
+std::string Console::submit_verify(const Caller& caller, const std::string& db) {
+  const Config& config = config_;
+  std::string id = jobs_.submit("verify", caller.user->name, db, [&config, db](const ProgressCallback&) {
+    // As `verify DB`: the newest backup's checksum and dump structure, recorded in the state file.
+    RunContext ctx(config);
+    std::vector<VerifyResult> results = verify_databases(ctx, {db}, false, false);
+    write_metrics_textfile(config);
+    const VerifyResult& r = results.at(0);
+    if (!r.ok) throw OperationError(r.id.empty() ? r.error : "backup " + r.id + " FAILED verification: " + r.error);
+    return verify_result_json(r);
+  });
+  audit(caller, "verify " + quote_name(db) + " (job " + id + ")");
+  return id;
+}
+
 // ---- pages -----------------------------------------------------------------------------
 
 Html Console::layout(const std::string& title, const Html& body, const std::optional<Caller>& caller,
@@ -379,6 +448,10 @@ Html Console::layout(const std::string& title, const Html& body, const std::opti
        << "<title>"_html << title << " — BackupBuddy</title><link rel=\"stylesheet\" href=\"/static/console.css\">"_html;
   if (job_script) page << "<script src=\"/static/job.js\" defer></script>"_html;
   page << "</head><body><header><a href=\"/\">BackupBuddy</a>"_html;
+  if (caller && caller->user)
+    page << "<nav><a href=\"/\" id=\"nav-databases\">"_html << words_.databases
+         << "</a><a href=\"/archives\" id=\"nav-archives\">"_html << words_.archives
+         << "</a><a href=\"/check\" id=\"nav-check\">"_html << words_.check << "</a></nav>"_html;
   if (caller && caller->user) {
     page << "<form method=\"post\" action=\"/logout\"><span>"_html << caller->user->name << " ("_html
          << (caller->operator_role() ? "operator" : "viewer")
@@ -389,11 +462,22 @@ Html Console::layout(const std::string& title, const Html& body, const std::opti
   return page;
 }
 
-Html Console::login_page(const std::string& error) {
+std::string Console::login_token(const httplib::Request& req, httplib::Response& res) {
+  std::string token = cookie_value(req, kLoginCookieName);
+  if (token.size() == 32 && std::all_of(token.begin(), token.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+    return token;
+  token = random_token();
+  res.set_header("Set-Cookie", std::string(kLoginCookieName) + "=" + token + "; Path=/login; HttpOnly; SameSite=Strict" +
+                                   (config_.web.tls() ? "; Secure" : ""));
+  return token;
+}
+
+Html Console::login_page(const std::string& error, const std::string& login_token) {
   Html body;
   body << "<div class=\"card\"><h1>"_html << words_.login_heading << "</h1>"_html;
   if (!error.empty()) body << "<p class=\"error\" id=\"login-error\">"_html << error << "</p>"_html;
-  body << "<form method=\"post\" action=\"/login\"><label for=\"name\">"_html << words_.user
+  body << "<form method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"login_csrf\" value=\""_html
+       << login_token << "\"><label for=\"name\">"_html << words_.user
        << "</label><input type=\"text\" id=\"name\" name=\"name\" autocomplete=\"username\" required>"_html
        << "<label for=\"password\">"_html << words_.password
        << "</label><input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>"_html
@@ -404,28 +488,42 @@ Html Console::login_page(const std::string& error) {
 void Console::dashboard(const Caller& caller, httplib::Response& res) {
   RunContext ctx(config_);
   StoreOverview overview = list_overview(ctx);
+  const date::time_zone* zone = resolve_zone(config_.backup.timezone);
+  std::vector<ScheduleEntry> schedules = schedule_entries(config_);
+  auto now = std::chrono::system_clock::now();
   Html body;
   body << "<h1>"_html << words_.databases << "</h1>"_html;
   if (overview.databases.empty()) body << "<p>"_html << words_.no_databases << "</p>"_html;
   else {
     body << "<table class=\"responsive\" id=\"databases\"><thead><tr><th>"_html << words_.database << "</th><th>"_html
          << words_.last_backup << "</th><th>"_html << words_.result << "</th><th>"_html << words_.size << "</th><th>"_html
-         << words_.backups << "</th></tr></thead><tbody>"_html;
+         << words_.backups << "</th><th>"_html << words_.last_verified << "</th><th>"_html << words_.next_run
+         << "</th><th>"_html << words_.history << "</th></tr></thead><tbody>"_html;
     for (const auto& d : overview.databases) {
       bool known = d.state && d.state->backup_at;
       bool ok = known && d.state->backup_ok;
       std::string status = !known ? "unknown" : ok ? "ok" : "failed";
       std::string result = !known ? "-" : ok ? words_.ok : std::string(words_.failed) + ": " + d.state->backup_error;
       std::uint64_t size = d.newest.stored_bytes;
+      std::optional<TimePoint> next = next_scheduled_run(schedules, config_, d.name, now, zone);
+      Chart chart;
+      chart.title = d.name + ": " + words_.size_history;
+      chart.css_class = "chart-size";
+      for (const auto& [time, bytes] : d.stored_history) chart.values.push_back(static_cast<double>(bytes));
+      chart.format = [](double v) { return human_bytes(static_cast<std::uint64_t>(v)); };
       body << "<tr class=\"status-row-"_html << status << "\"><td data-label=\""_html << words_.database
            << "\"><span class=\"status status-"_html << status << "\"></span><a class=\"db-link\" href=\"/databases/"_html
            << path_segment(d.name) << "\">"_html << d.name << "</a></td><td data-label=\""_html
            << words_.last_backup << "\">"_html << format_time(d.newest.time) << "</td><td data-label=\""_html
            << words_.result << "\">"_html << result << "</td><td data-label=\""_html << words_.size << "\">"_html
            << human_bytes(size) << "</td><td data-label=\""_html << words_.backups << "\">"_html << d.count
-           << "</td></tr>"_html;
+           << "</td><td data-label=\""_html << words_.last_verified << "\" class=\"verified\">"_html
+           << verification_text(d.state) << "</td><td data-label=\""_html << words_.next_run
+           << "\" class=\"next-run\">"_html << (next ? format_local(*next, zone) : std::string(words_.not_scheduled))
+           << "</td><td data-label=\""_html << words_.history << "\">"_html << render_chart(chart) << "</td></tr>"_html;
     }
-    body << "</tbody></table>"_html;
+    body << "</tbody></table><p class=\"note\">"_html << words_.time_zone_note << " ("_html
+         << (config_.backup.timezone.empty() ? std::string("local") : config_.backup.timezone) << ").</p>"_html;
   }
   html(res, 200, layout(words_.databases, body, caller));
 }
@@ -434,6 +532,35 @@ void Console::database_page(const Caller& caller, const std::string& db, httplib
   std::vector<BackupListing> rows = backups_of(db);
   Html body;
   body << "<p><a href=\"/\">← "_html << words_.back << "</a></p><h1 id=\"db-name\">"_html << db << "</h1>"_html;
+  std::map<std::string, DatabaseState> state = recorded_state();
+  auto recorded = state.find(db);
+  body << "<p id=\"verification\">"_html << words_.last_verified << ": "_html
+       << verification_text(recorded == state.end() ? std::nullopt : std::optional<DatabaseState>(recorded->second))
+       << "</p>"_html;
+  if (!rows.empty()) {
+    // History, oldest first: stored bytes of every backup, duration of those with a manifest.
+    Chart size, duration;
+    size.title = db + ": " + words_.size_history;
+    size.css_class = "chart-size chart-large";
+    duration.title = db + ": " + words_.duration_history;
+    duration.css_class = "chart-duration chart-large";
+    for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+      size.values.push_back(static_cast<double>(it->entry.stored_bytes));
+      if (it->manifest)
+        duration.values.push_back(
+            std::chrono::duration<double>(it->manifest->finished_at - it->manifest->started_at).count());
+    }
+    for (Chart* c : {&size, &duration}) {
+      c->width = 640;
+      c->height = 110;
+      c->labels = true;
+    }
+    size.format = [](double v) { return human_bytes(static_cast<std::uint64_t>(v)); };
+    duration.format = [](double v) { return human_seconds(v); };
+    body << "<div class=\"card charts\" id=\"history\"><h2>"_html << words_.history << "</h2><p>"_html
+         << words_.size_history << "</p>"_html << render_chart(size) << "<p>"_html << words_.duration_history
+         << "</p>"_html << render_chart(duration) << "</div>"_html;
+  }
   if (caller.operator_role()) {
     body << "<div class=\"card\"><form method=\"post\" action=\"/restore\" id=\"restore-form\">"_html
          << "<input type=\"hidden\" name=\"csrf\" value=\""_html << caller.csrf
@@ -449,6 +576,10 @@ void Console::database_page(const Caller& caller, const std::string& db, httplib
          << "<input type=\"hidden\" name=\"csrf\" value=\""_html << caller.csrf
          << "\"><input type=\"hidden\" name=\"database\" value=\""_html << db
          << "\"><button class=\"secondary\" type=\"submit\" id=\"backup-now\">"_html << words_.back_up_now
+         << "</button></form><form method=\"post\" action=\"/verify\" id=\"verify-form\"><p class=\"note\">"_html
+         << words_.verify_explain << "</p><input type=\"hidden\" name=\"csrf\" value=\""_html << caller.csrf
+         << "\"><input type=\"hidden\" name=\"database\" value=\""_html << db
+         << "\"><button class=\"secondary\" type=\"submit\" id=\"verify\">"_html << words_.verify
          << "</button></form></div>"_html;
   } else {
     body << "<p class=\"note\">"_html << words_.viewer_note << "</p>"_html;
@@ -476,19 +607,96 @@ void Console::job_page(const Caller& caller, const std::string& id, httplib::Res
     return;
   }
   ojson words{{"queued", words_.queued}, {"running", words_.running}, {"done", words_.done},
-              {"failed", words_.job_failed}, {"position", words_.position}, {"archive", words_.archive}};
+              {"failed", words_.job_failed}, {"position", words_.position}, {"archive", words_.archive},
+              {"rows_all_match", words_.rows_all_match}, {"rows_differ", words_.rows_differ},
+              {"rows_not_checked", words_.rows_not_checked}, {"verified_ok", words_.verified_ok}};
+  std::string kind = (*job)["kind"];
   std::string state = (*job)["state"];
   std::string state_text = state == "queued" ? words_.queued : state == "running" ? words_.running
                            : state == "done" ? words_.done : words_.job_failed;
   Html body;
-  body << "<div id=\"job\" data-job=\""_html << id << "\" data-state=\""_html << state << "\" data-words=\""_html
+  body << "<div id=\"job\" data-job=\""_html << id << "\" data-kind=\""_html << kind << "\" data-state=\""_html << state << "\" data-words=\""_html
        << words.dump() << "\"><h1>"_html << words_.job << ": "_html
-       << ((*job)["kind"] == "restore" ? words_.restore : words_.back_up_now) << " — "_html
+       << (kind == "restore" ? words_.restore : kind == "verify" ? words_.verify : words_.back_up_now) << " — "_html
        << (*job)["database"].get<std::string>() << "</h1><p>"_html << words_.state << ": <strong id=\"job-state\">"_html
-       << state_text << "</strong></p><p><progress id=\"job-progress\"></progress></p><p id=\"job-detail\"></p>"_html
+       << state_text << "</strong></p><p><progress id=\"job-progress\"></progress></p><p id=\"job-detail\"></p><p id=\"row-check\"></p>"_html
        << "<p><a href=\"/databases/"_html << path_segment((*job)["database"].get<std::string>())
        << "\">"_html << words_.back << "</a></p></div>"_html;
   html(res, 200, layout(words_.job, body, caller, true));
+}
+
+void Console::archives_page(const Caller& caller, const std::string& dropped, httplib::Response& res) {
+  std::size_t others = 0;
+  std::vector<ArchiveInfo> archives = our_archives(others);
+  Html body;
+  body << "<h1>"_html << words_.archives << "</h1>"_html;
+  if (!dropped.empty()) body << "<p class=\"ok\" id=\"dropped\">"_html << words_.dropped << ": "_html << dropped << "</p>"_html;
+  if (archives.empty()) {
+    body << "<p id=\"no-archives\">"_html << words_.no_archives << "</p>"_html;
+  } else {
+    body << "<table class=\"responsive\" id=\"archives\"><thead><tr><th>"_html << words_.archive << "</th><th>"_html
+         << words_.source << "</th><th>"_html << words_.backup_id << "</th><th>"_html << words_.restored_at
+         << "</th><th>"_html << words_.size << "</th><th></th></tr></thead><tbody>"_html;
+    for (const auto& a : archives) {
+      body << "<tr><td data-label=\""_html << words_.archive << "\" class=\"archive-name\">"_html << a.name
+           << "</td><td data-label=\""_html << words_.source << "\">"_html << a.marker.source
+           << "</td><td data-label=\""_html << words_.backup_id << "\">"_html << a.marker.backup_id
+           << "</td><td data-label=\""_html << words_.restored_at << "\">"_html << a.marker.restored_at
+           << "</td><td data-label=\""_html << words_.size << "\">"_html << human_bytes(a.size_bytes) << "</td><td>"_html;
+      if (caller.operator_role())
+        body << "<a class=\"drop-link\" href=\"/archives/"_html << path_segment(a.name) << "/drop\">"_html
+             << words_.drop << "</a>"_html;
+      body << "</td></tr>"_html;
+    }
+    body << "</tbody></table>"_html;
+  }
+  if (!caller.operator_role()) body << "<p class=\"note\">"_html << words_.viewer_note << "</p>"_html;
+  html(res, 200, layout(words_.archives, body, caller));
+}
+
+void Console::drop_confirm_page(const Caller& caller, const std::string& name, const std::string& error, int status,
+                                httplib::Response& res) {
+  Html body;
+  body << "<p><a href=\"/archives\">← "_html << words_.archives << "</a></p><div class=\"card\"><h1>"_html
+       << words_.drop_heading << ": <span id=\"drop-name\">"_html << name << "</span></h1><p>"_html
+       << words_.drop_explain << "</p>"_html;
+  if (!error.empty()) body << "<p class=\"error\" id=\"drop-error\">"_html << error << "</p>"_html;
+  body << "<form method=\"post\" action=\"/archives/drop\" id=\"drop-form\"><input type=\"hidden\" name=\"csrf\" value=\""_html
+       << caller.csrf << "\"><input type=\"hidden\" name=\"name\" value=\""_html << name
+       << "\"><label for=\"confirm\">"_html << words_.archive
+       << "</label><input type=\"text\" id=\"confirm\" name=\"confirm\" autocomplete=\"off\" required>"_html
+       << "<p><button type=\"submit\" id=\"drop-confirm\">"_html << words_.drop
+       << "</button> <a href=\"/archives\">"_html << words_.cancel << "</a></p></form></div>"_html;
+  html(res, status, layout(words_.drop_heading, body, caller));
+}
+
+void Console::check_page(const Caller& caller, const std::vector<CheckItem>* items, httplib::Response& res) {
+  Html body;
+  body << "<h1>"_html << words_.check << "</h1><p class=\"note\">"_html << words_.check_explain << "</p>"_html;
+  if (items) {
+    std::size_t failed = 0;
+    body << "<ul class=\"checklist\" id=\"checklist\">"_html;
+    for (const auto& item : *items) {
+      failed += item.ok ? 0 : 1;
+      std::string state = !item.ok ? "failed" : item.warning ? "warning" : "ok";
+      body << "<li class=\"check-"_html << state << "\"><strong>"_html
+           << (!item.ok ? words_.failed : item.warning ? words_.warning : words_.ok) << "</strong> "_html << item.text;
+      if (std::string advice = remedy_text(item.remedy); !item.ok && !advice.empty())
+        body << "<span class=\"remedy\">"_html << advice << "</span>"_html;
+      body << "</li>"_html;
+    }
+    body << "</ul><p id=\"check-summary\" class=\""_html << (failed ? "error" : "ok") << "\">"_html;
+    if (failed) body << failed << " "_html << words_.check_failed;
+    else body << words_.check_all_ok;
+    body << "</p>"_html;
+  }
+  if (caller.operator_role())
+    body << "<form method=\"post\" action=\"/check\" id=\"check-form\"><input type=\"hidden\" name=\"csrf\" value=\""_html
+         << caller.csrf << "\"><button type=\"submit\" id=\"run-check\">"_html << words_.run_check
+         << "</button></form>"_html;
+  else
+    body << "<p class=\"note\">"_html << words_.check_operator_only << "</p>"_html;
+  html(res, 200, layout(words_.check, body, caller));
 }
 
 // ---- routes ----------------------------------------------------------------------------
@@ -520,9 +728,17 @@ void Console::routes(httplib::Server& server) {
   // ---- pages ----
   server.Get("/login", guarded(false, [this](const httplib::Request& req, httplib::Response& res) {
     if (session_caller(req)) return redirect(res, "/");
-    html(res, 200, login_page(""));
+    html(res, 200, login_page("", login_token(req, res)));
   }));
   server.Post("/login", guarded(false, [this](const httplib::Request& req, httplib::Response& res) {
+    // A login form posted from another site (login CSRF) lacks the bb_login cookie's token:
+    // refused before any password is checked or counted.
+    std::string token = cookie_value(req, kLoginCookieName);
+    std::string field = req.get_param_value("login_csrf");
+    if (token.empty() || field.empty() || !same_secret(token, field)) {
+      log::warn("web: sign-in from " + req.remote_addr + " refused: no valid login token (a form from another site?)");
+      return html(res, 403, login_page(words_.login_expired, login_token(req, res)));
+    }
     std::string name = req.get_param_value("name");
     std::string password = req.get_param_value("password");
     long retry_after = 0;
@@ -530,9 +746,9 @@ void Console::routes(httplib::Server& server) {
     OPENSSL_cleanse(password.data(), password.size());
     if (check == Check::kThrottled) {
       res.set_header("Retry-After", std::to_string(retry_after));
-      return html(res, 429, login_page(words_.throttled));
+      return html(res, 429, login_page(words_.throttled, token));
     }
-    if (check == Check::kWrong) return html(res, 401, login_page(words_.bad_login));
+    if (check == Check::kWrong) return html(res, 401, login_page(words_.bad_login, token));
     // A new session id at every sign-in; the old session (if any) ends.
     std::string old = cookie_value(req, kCookieName);
     std::string id = random_token();
@@ -587,13 +803,60 @@ void Console::routes(httplib::Server& server) {
     if (request.source.empty()) throw ConfigError("restore: no database given");
     redirect(res, "/jobs/" + submit_restore(*caller, request));
   }));
-  server.Post("/backup", guarded(false, [this](const httplib::Request& req, httplib::Response& res) {
+  // An operator's job on one database from a database page's form: to the job's page.
+  using Submit = std::string (Console::*)(const Caller&, const std::string&);
+  auto database_form = [this](std::string action, Submit submit) {
+    return [this, action, submit](const httplib::Request& req, httplib::Response& res) {
+      auto caller = session_caller(req);
+      if (!caller) return redirect(res, "/login");
+      if (!csrf_ok(*caller, req, res, false) || !require_operator(*caller, res, action, false)) return;
+      std::string db = req.get_param_value("database");
+      if (db.empty()) throw ConfigError(action + ": no database given");
+      redirect(res, "/jobs/" + (this->*submit)(*caller, db));
+    };
+  };
+  server.Post("/backup", guarded(false, database_form("back up", &Console::submit_backup)));
+  server.Post("/verify", guarded(false, database_form("verify", &Console::submit_verify)));
+  server.Get("/archives", guarded(false, [this](const httplib::Request& req, httplib::Response& res) {
     auto caller = session_caller(req);
     if (!caller) return redirect(res, "/login");
-    if (!csrf_ok(*caller, req, res, false) || !require_operator(*caller, res, "back up", false)) return;
-    std::string db = req.get_param_value("database");
-    if (db.empty()) throw ConfigError("backup: no database given");
-    redirect(res, "/jobs/" + submit_backup(*caller, db));
+    archives_page(*caller, req.get_param_value("dropped"), res);
+  }));
+  server.Get("/archives/(.+)/drop", guarded(false, [this](const httplib::Request& req, httplib::Response& res) {
+    auto caller = session_caller(req);
+    if (!caller) return redirect(res, "/login");
+    if (!require_operator(*caller, res, "dropping an archive", false)) return;
+    drop_confirm_page(*caller, req.matches[1], "", 200, res);
+  }));
+  server.Post("/archives/drop", guarded(false, [this](const httplib::Request& req, httplib::Response& res) {
+    auto caller = session_caller(req);
+    if (!caller) return redirect(res, "/login");
+    if (!csrf_ok(*caller, req, res, false) || !require_operator(*caller, res, "dropping an archive", false)) return;
+    std::string name = req.get_param_value("name");
+    if (name.empty()) throw ConfigError("drop: no archive named");
+    // No drop by one mis-click: the name must be typed again.
+    if (req.get_param_value("confirm") != name) return drop_confirm_page(*caller, name, words_.drop_name_mismatch, 400, res);
+    audit(*caller, "drop archive " + quote_name(name));
+    RunContext ctx(config_);
+    drop_archive(ctx, name);
+    redirect(res, "/archives?dropped=" + path_segment(name));
+  }));
+  server.Get("/check", guarded(false, [this](const httplib::Request& req, httplib::Response& res) {
+    auto caller = session_caller(req);
+    if (!caller) return redirect(res, "/login");
+    check_page(*caller, nullptr, res);
+  }));
+  server.Post("/check", guarded(false, [this](const httplib::Request& req, httplib::Response& res) {
+    auto caller = session_caller(req);
+    if (!caller) return redirect(res, "/login");
+    // It writes and deletes a probe object in the store and calls Telegram: an operator's action.
+    if (!csrf_ok(*caller, req, res, false) || !require_operator(*caller, res, "running the check", false)) return;
+    audit(*caller, "ran the check");
+    std::vector<NamedCheck> channels;
+    if (config_.telegram.enabled())
+      channels.push_back({"Telegram", [this] { return check_telegram(config_.telegram); }});
+    std::vector<CheckItem> items = run_checks(config_, {}, channels);
+    check_page(*caller, &items, res);
   }));
 
   // ---- API ----
@@ -619,11 +882,8 @@ void Console::routes(httplib::Server& server) {
   server.Get("/api/v1/archives", guarded(true, [this](const httplib::Request& req, httplib::Response& res) {
     auto caller = api_caller(req, res);
     if (!caller) return;
-    RunContext ctx(config_);
-    std::vector<ArchiveInfo> archives = list_archives(ctx);
-    auto theirs = std::remove_if(archives.begin(), archives.end(), [](const ArchiveInfo& a) { return !a.configured_source; });
-    std::size_t others = static_cast<std::size_t>(archives.end() - theirs);
-    archives.erase(theirs, archives.end());
+    std::size_t others = 0;
+    std::vector<ArchiveInfo> archives = our_archives(others);
     json(res, 200, archives_json(archives, others));
   }));
   server.Delete("/api/v1/archives/(.+)", guarded(true, [this](const httplib::Request& req, httplib::Response& res) {
@@ -673,18 +933,24 @@ void Console::routes(httplib::Server& server) {
     res.set_header("Location", "/api/v1/jobs/" + id);
     json(res, 202, ojson{{"id", id}, {"state", "queued"}});
   }));
-  server.Post("/api/v1/backup", guarded(true, [this, body_of, field](const httplib::Request& req, httplib::Response& res) {
-    auto caller = api_caller(req, res);
-    if (!caller) return;
-    if (!csrf_ok(*caller, req, res, true) || !require_operator(*caller, res, "backing up", true)) return;
-    auto body = body_of(req, res);
-    if (!body) return;
-    auto db = field(*body, "database");
-    if (!db || db->empty()) throw ConfigError("backup: \"database\" is missing — name the database to back up");
-    std::string id = submit_backup(*caller, *db);
-    res.set_header("Location", "/api/v1/jobs/" + id);
-    json(res, 202, ojson{{"id", id}, {"state", "queued"}});
-  }));
+  // An operator's job on one database from {"database": ...}: 202 with the job.
+  auto database_job = [this, body_of, field](std::string action, std::string purpose, Submit submit) {
+    return [this, body_of, field, action, purpose, submit](const httplib::Request& req, httplib::Response& res) {
+      auto caller = api_caller(req, res);
+      if (!caller) return;
+      if (!csrf_ok(*caller, req, res, true) || !require_operator(*caller, res, action, true)) return;
+      auto body = body_of(req, res);
+      if (!body) return;
+      auto db = field(*body, "database");
+      if (!db || db->empty()) throw ConfigError("\"database\" is missing — name the database " + purpose);
+      std::string id = (this->*submit)(*caller, *db);
+      res.set_header("Location", "/api/v1/jobs/" + id);
+      json(res, 202, ojson{{"id", id}, {"state", "queued"}});
+    };
+  };
+  server.Post("/api/v1/backup", guarded(true, database_job("backing up", "to back up", &Console::submit_backup)));
+  server.Post("/api/v1/verify",
+              guarded(true, database_job("verifying", "whose newest backup to verify", &Console::submit_verify)));
   server.Get("/metrics", guarded(true, [this](const httplib::Request& req, httplib::Response& res) {
     auto caller = api_caller(req, res);
     if (!caller) return;

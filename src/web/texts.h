@@ -49,6 +49,37 @@ struct Texts {
   const char* archive;
   const char* back;
   const char* viewer_note;
+  const char* archives;
+  const char* no_archives;
+  const char* source;
+  const char* restored_at;
+  const char* drop;
+  const char* drop_heading;
+  const char* drop_explain;
+  const char* drop_name_mismatch;
+  const char* dropped;
+  const char* cancel;
+  const char* check;
+  const char* check_explain;
+  const char* run_check;
+  const char* check_operator_only;
+  const char* check_all_ok;
+  const char* check_failed;
+  const char* warning;
+  const char* verify;
+  const char* verify_explain;
+  const char* last_verified;
+  const char* next_run;
+  const char* not_scheduled;
+  const char* history;
+  const char* size_history;
+  const char* duration_history;
+  const char* rows_all_match;
+  const char* rows_differ;
+  const char* rows_not_checked;
+  const char* verified_ok;
+  const char* time_zone_note;
+  const char* login_expired;
 };
 
 // "en" or "ru" (anything else: English).

@@ -7,6 +7,7 @@ import base64
 import http.client
 import json
 import os
+import re
 import signal
 import ssl
 import subprocess
@@ -86,9 +87,28 @@ class WebServer:
         conn.close()
         return resp.status, got, text
 
+    def login_token(self):
+        """The login form's pre-session CSRF token: ("bb_login=..." cookie pair, form field value),
+        or (None, None) from a console that sets none."""
+        _, headers, text = self.request("GET", "/login")
+        found = re.search(r'name="login_csrf" value="([0-9a-f]{32})"', text)
+        cookies = [c.split(";")[0] for c in headers.get("set-cookie", []) if c.startswith("bb_login=")]
+        if not found or not cookies:
+            return None, None
+        return cookies[0], found.group(1)
+
+    def post_login(self, user, password, cookie=None):
+        """POST /login as the login page's form does (with its token); returns request()'s triple."""
+        login_cookie, token = self.login_token()
+        form = {"name": user, "password": password}
+        if token:
+            form["login_csrf"] = token
+        cookies = "; ".join(c for c in (login_cookie, cookie) if c)
+        return self.request("POST", "/login", form=form, cookie=cookies or None)
+
     def login(self, user, password):
         """Signs in through the login form; returns the "bb_session=..." cookie pair."""
-        status, headers, text = self.request("POST", "/login", form={"name": user, "password": password})
+        status, headers, text = self.post_login(user, password)
         if status != 303:
             raise AssertionError("login as %s: %s %s" % (user, status, text[:300]))
-        return headers["set-cookie"][0].split(";")[0]
+        return [c for c in headers["set-cookie"] if c.startswith("bb_session=")][0].split(";")[0]

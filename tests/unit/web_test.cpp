@@ -77,5 +77,19 @@ TEST(WebTextsTest, EveryRemedyHasWebWordingWithoutFlags) {
   EXPECT_STREQ(texts_for("en").sign_in, "Sign in");
 }
 
+// Texts is a table of phrases filled in order: a phrase added to the struct but missed in
+// one language's list would be a null pointer on a page.
+TEST(WebTextsTest, EveryPhraseInBothLanguages) {
+  static_assert(sizeof(Texts) % sizeof(const char*) == 0, "Texts holds only phrases");
+  for (const char* language : {"en", "ru"}) {
+    const Texts& words = texts_for(language);
+    const auto* phrases = reinterpret_cast<const char* const*>(&words);
+    for (std::size_t i = 0; i < sizeof(Texts) / sizeof(const char*); ++i)
+      EXPECT_TRUE(phrases[i] && *phrases[i]) << language << ": phrase " << i << " is missing";
+  }
+  EXPECT_STREQ(texts_for("ru").archives, "Архивы");
+  EXPECT_STREQ(texts_for("en").rows_all_match, "{tables} tables, {rows} rows, all as in the backup");
+}
+
 }  // namespace
 }  // namespace bb::web

@@ -1,6 +1,7 @@
-// Tests for serve's pure planning: which databases share a schedule, and which missed runs
-// are caught up at start (or on SIGUSR1) — in the configured time zone, across DST.
-#include "serve/serve.h"
+// Tests for ops/schedule, serve's pure planning: which databases share a schedule, which
+// missed runs are caught up at start (or on SIGUSR1) — in the configured time zone, across
+// DST — and the next scheduled run the dashboard shows.
+#include "ops/schedule.h"
 
 #include <date/tz.h>
 #include <gtest/gtest.h>
@@ -126,6 +127,32 @@ TEST(ServeCatchUp, AcrossTheSpringDstGap) {
                               [](const std::string&) { return parse_iso_utc("2026-03-28T01:30:04Z"); });
   EXPECT_EQ(due.size(), 1u);
   EXPECT_LE(at("20260329T020000Z") - *fired, hours(6));
+}
+
+TEST(NextScheduledRun, OwnScheduleElseTheDefaultInTheZone) {
+  Config c;
+  c.backup.schedule = "0 4 * * *";
+  c.databases = {db("buh"), db("zup", "0 4 * * MON")};
+  const auto* moscow = date::locate_zone("Europe/Moscow");
+  auto entries = schedule_entries(c);
+  TimePoint now = at("20261201T120000Z");  // a Tuesday, 15:00 in Moscow
+  EXPECT_EQ(next_scheduled_run(entries, c, "buh", now, moscow), at("20261202T010000Z"));
+  EXPECT_EQ(next_scheduled_run(entries, c, "zup", now, moscow), at("20261207T010000Z"));
+  EXPECT_EQ(next_scheduled_run(entries, c, "other", now, moscow), std::nullopt) << "not configured, no all_databases";
+}
+
+TEST(NextScheduledRun, AllDatabasesCoversOthersButNotExcluded) {
+  Config c;
+  c.backup.schedule = "30 2 * * *";
+  c.backup.all_databases = true;
+  c.backup.exclude = {"scratch"};
+  c.databases = {db("zup", "0 4 * * MON")};
+  const auto* utc = date::locate_zone("UTC");
+  auto entries = schedule_entries(c);
+  TimePoint now = at("20261201T120000Z");
+  EXPECT_EQ(next_scheduled_run(entries, c, "crm", now, utc), at("20261202T023000Z"));
+  EXPECT_EQ(next_scheduled_run(entries, c, "zup", now, utc), at("20261207T040000Z"));
+  EXPECT_EQ(next_scheduled_run(entries, c, "scratch", now, utc), std::nullopt);
 }
 
 }  // namespace
