@@ -183,6 +183,8 @@ def measure(binary, kind, args, workdir):
         base = "http://127.0.0.1:%d" % port
         browser = Browser(base)
         browser.login()
+        if b"/databases/db%02d" % (args.databases - 1) not in browser.get("/"):
+            raise SystemExit("the dashboard does not list every database: did the sign-in fail? (%s)" % base)
         auth = {"Authorization": "Basic " + base64.b64encode(("bench:" + PASSWORD).encode()).decode()}
         rows = []
         for label, fetch in (("dashboard  GET /", lambda: browser.get("/")),
