@@ -112,6 +112,12 @@ class WebConsoleTest(ServersTestCase):
         status, _, text = self.web.request("GET", "/metrics", user="view", password=VIEW_PW)
         self.assertEqual(status, 200, text)
         self.assertIn('backupbuddy_backups{database="sales"}', text)
+        # A password verified a moment ago (remembered so scripts do not pay scrypt every call)
+        # opens only with itself, under its own name: every request is still checked.
+        # (Few wrong tries: this console's address allows 20 over the whole class.)
+        for user, password, expected in (("view", VIEW_PW + "x", 401), ("ops", VIEW_PW, 401), ("view", VIEW_PW, 200)):
+            status, _, text = self.web.request("GET", "/api/v1/databases", user=user, password=password)
+            self.assertEqual(status, expected, (user, text))
 
     def test_viewer_who_acts_gets_403(self):
         auth = {"user": "view", "password": VIEW_PW}
