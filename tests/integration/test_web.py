@@ -493,6 +493,14 @@ class WebConsoleTest(ServersTestCase):
         self.assertEqual(sorted(d["name"] for d in listing["databases"]), ["!runs", "ledger"])
         self.assertEqual(listing["unrecognized_objects"], 0)
         self.assertTrue(any(k.startswith("web2/%21runs/") for k in self.s3.list_keys("web2/")))
+        # The run records beside it name it as one database among others.
+        records = self.run_records("web2/!runs/")
+        self.assertTrue(records, "no run records under web2/!runs/")
+        first = records[sorted(records)[0]]
+        by_db = {r["database"]: r for r in first["results"]}
+        newest = {d["name"]: d["newest_id"] for d in listing["databases"]}
+        self.assertTrue(by_db["!runs"]["ok"])
+        self.assertEqual(by_db["!runs"]["id"], newest["!runs"])
         run_bb(["restore", "!runs", "--into", "runs_copy"], self.config2, env=self.env, check=0)
         try:
             self.assertEqual(self.pg.query_value("runs_copy", "select count(*) from t"), "42")
