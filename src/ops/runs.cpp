@@ -19,6 +19,8 @@ using ojson = nlohmann::ordered_json;
 
 constexpr const char* kFormat = "backupbuddy-run";
 constexpr int kFormatVersion = 1;
+// A record lists every database of one run: 16 MiB is far beyond any real one.
+constexpr std::uint64_t kMaxRunRecordBytes = 16ull << 20;
 
 std::string text_or_empty(const ojson& j, const char* key) {
   return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
@@ -41,6 +43,37 @@ BackupResult result_from_json(const ojson& j) {
   r.vanished = j.value("vanished", false);
   r.database_missing = j.value("database_missing", false);
   return r;
+}
+
+// The work of parse_run_record (which turns nlohmann's type errors into OperationError).
+RunRecord parse_run_record_json(const std::string& text) {
+  ojson j = ojson::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || text_or_empty(j, "format") != kFormat)
+    throw OperationError("not a BackupBuddy run record (no \"format\": \"backupbuddy-run\")");
+  if (!j.contains("format_version") || !j["format_version"].is_number_integer() ||
+      j["format_version"].get<int>() > kFormatVersion)
+    throw OperationError("run record of a newer format_version than " + std::to_string(kFormatVersion) +
+                         " — upgrade BackupBuddy to read it");
+  RunRecord record;
+  record.server = text_or_empty(j, "server");
+  record.id = text_or_empty(j, "id");
+  record.command = text_or_empty(j, "command");
+  record.error = text_or_empty(j, "error");
+  record.tool_version = text_or_empty(j, "tool_version");
+  auto start = parse_iso_utc(text_or_empty(j, "started_at"));
+  auto end = parse_iso_utc(text_or_empty(j, "finished_at"));
+  if (!start || !end) throw OperationError("run record without a valid started_at / finished_at");
+  record.started_at = *start;
+  // The stored times have whole seconds; "seconds" keeps the exact duration (when plausible).
+  double seconds = j.value("seconds", -1.0);
+  record.finished_at = seconds >= 0 && seconds < 366 * 86400.0
+                           ? *start + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                          std::chrono::duration<double>(seconds))
+                           : *end;
+  if (j.contains("results") && j["results"].is_array())
+    for (const auto& r : j["results"])
+      if (r.is_object()) record.results.push_back(result_from_json(r));
+  return record;
 }
 
 }  // namespace
@@ -98,30 +131,11 @@ ojson run_record_json(const RunRecord& record) {
 }
 
 RunRecord parse_run_record(const std::string& text) {
-  ojson j = ojson::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || text_or_empty(j, "format") != kFormat)
-    throw OperationError("not a BackupBuddy run record (no \"format\": \"backupbuddy-run\")");
-  if (!j.contains("format_version") || !j["format_version"].is_number_integer() ||
-      j["format_version"].get<int>() > kFormatVersion)
-    throw OperationError("run record of a newer format_version than " + std::to_string(kFormatVersion) +
-                         " — upgrade BackupBuddy to read it");
-  RunRecord record;
-  record.server = text_or_empty(j, "server");
-  record.id = text_or_empty(j, "id");
-  record.command = text_or_empty(j, "command");
-  record.error = text_or_empty(j, "error");
-  record.tool_version = text_or_empty(j, "tool_version");
-  auto start = parse_iso_utc(text_or_empty(j, "started_at"));
-  auto end = parse_iso_utc(text_or_empty(j, "finished_at"));
-  if (!start || !end) throw OperationError("run record without a valid started_at / finished_at");
-  record.started_at = *start;
-  // The stored times have whole seconds; "seconds" keeps the exact duration.
-  record.finished_at = *start + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                    std::chrono::duration<double>(j.value("seconds", 0.0)));
-  if (j.contains("results") && j["results"].is_array())
-    for (const auto& r : j["results"])
-      if (r.is_object()) record.results.push_back(result_from_json(r));
-  return record;
+  try {
+    return parse_run_record_json(text);
+  } catch (const nlohmann::json::exception&) {  // a field of the wrong type
+    throw OperationError("a field of the run record has the wrong type (written by another tool?)");
+  }
 }
 
 void store_run_record(Storage& storage, const RunRecord& record) {
@@ -150,8 +164,15 @@ void store_run_record(Storage& storage, const RunRecord& record) {
 
 std::vector<RunKey> list_run_keys(Storage& storage) {
   std::vector<RunKey> keys;
-  for (const auto& obj : storage.list(runs_folder()))
-    if (auto parsed = parse_run_key(obj.key)) keys.push_back(*parsed);
+  for (const auto& obj : storage.list(runs_folder())) {
+    auto parsed = parse_run_key(obj.key);
+    if (!parsed) continue;
+    if (obj.size > kMaxRunRecordBytes) {  // not what BackupBuddy writes; never read whole
+      log::warn("run record " + obj.key + " is skipped: " + std::to_string(obj.size) + " bytes, more than any run record");
+      continue;
+    }
+    keys.push_back(*parsed);
+  }
   std::sort(keys.begin(), keys.end(), [](const RunKey& a, const RunKey& b) {
     if (a.time != b.time) return a.time > b.time;
     return a.server < b.server;

@@ -84,6 +84,13 @@ TEST(RunRecords, ForeignOrNewerTextIsRefused) {
   j["format_version"] = 1;
   j["a_field_of_later_versions"] = true;  // unknown fields are ignored
   EXPECT_NO_THROW(parse_run_record(j.dump()));
+  // Another store's records are input like any other: wrong types and absurd numbers.
+  auto wrong = j;
+  wrong["results"][0]["ok"] = "yes";
+  EXPECT_THROW(parse_run_record(wrong.dump()), OperationError);
+  auto huge = j;
+  huge["seconds"] = 1e300;
+  EXPECT_EQ(parse_run_record(huge.dump()).finished_at, *parse_iso_utc("2026-11-24T04:01:15Z"));
 }
 
 TEST(RunRecords, StoringKeepsTheNewestHundredOfThisServerOnly) {
