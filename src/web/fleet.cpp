@@ -68,20 +68,26 @@ std::vector<RunRecord> newest_runs(Storage& storage, std::size_t limit) {
   return runs;
 }
 
-// One row per run: time, server, outcome, duration, linking to its page.
-Html runs_table(const std::vector<RunRecord>& runs, const RunTexts& words, const char* table_id) {
+// One row per run: time, server, outcome, duration, what started it; `linked`: the time
+// links to the run's page (this store's runs; another store's reports are not served).
+Html runs_table(const std::vector<RunRecord>& runs, const RunTexts& words, Html::Literal attributes, bool linked) {
   Html t;
-  t << "<table class=\"responsive\" id=\""_html << table_id << "\"><thead><tr><th>"_html << words.started
-    << "</th><th>"_html << words.server << "</th><th>"_html << words.outcome << "</th><th>"_html << words.duration
-    << "</th></tr></thead><tbody>"_html;
+  t << "<table "_html << attributes << "><thead><tr><th>"_html
+    << words.started << "</th><th>"_html << words.server << "</th><th>"_html << words.outcome << "</th><th>"_html
+    << words.duration << "</th><th>"_html << words.started_by << "</th></tr></thead><tbody>"_html;
   for (const auto& run : runs) {
     std::string status = !run.ok() ? "failed" : "ok";
     t << "<tr class=\"status-row-"_html << status << "\"><td data-label=\""_html << words.started
-      << "\"><span class=\"status status-"_html << status << "\"></span><a class=\"run-link\" href=\""_html
-      << run_path(run.server, run.id) << "\">"_html << format_time(run.started_at) << "</a></td><td data-label=\""_html
-      << words.server << "\">"_html << run.server << "</td><td data-label=\""_html << words.outcome << "\">"_html
-      << outcome_text(run, words) << "</td><td data-label=\""_html << words.duration << "\">"_html
-      << human_seconds(run_seconds(run)) << "</td></tr>"_html;
+      << "\"><span class=\"status status-"_html << status << "\"></span>"_html;
+    if (linked)
+      t << "<a class=\"run-link\" href=\""_html << run_path(run.server, run.id) << "\">"_html
+        << format_time(run.started_at) << "</a>"_html;
+    else
+      t << format_time(run.started_at);
+    t << "</td><td data-label=\""_html << words.server << "\">"_html << run.server << "</td><td data-label=\""_html
+      << words.outcome << "\">"_html << outcome_text(run, words) << "</td><td data-label=\""_html << words.duration
+      << "\">"_html << human_seconds(run_seconds(run)) << "</td><td data-label=\""_html << words.started_by
+      << "\">"_html << run.command << "</td></tr>"_html;
   }
   t << "</tbody></table>"_html;
   return t;
@@ -127,7 +133,7 @@ Html runs_page(const Config& config, std::size_t limit) {
   body << "<p><a href=\"/\">← "_html << texts_for(config.web.language).back << "</a></p><h1>"_html << words.runs
        << "</h1>"_html;
   if (runs.empty()) body << "<p id=\"no-runs\">"_html << words.no_runs << "</p>"_html;
-  else body << runs_table(runs, words, "runs");
+  else body << runs_table(runs, words, "class=\"responsive\" id=\"runs\""_html, true);
   return body;
 }
 
@@ -167,7 +173,7 @@ Html fleet_sections(const Config& config) {
     RunContext ctx(config);
     std::vector<RunRecord> last = last_runs_by_server(ctx.storage());
     if (last.empty()) out << "<p>"_html << words.no_runs << "</p>"_html;
-    else out << runs_table(last, words, "last-runs");
+    else out << runs_table(last, words, "class=\"responsive\" id=\"last-runs\""_html, true);
   } catch (const std::exception& e) {
     out << "<p class=\"error\">"_html << log::mask_secrets(error_text(e)) << "</p>"_html;
   }
@@ -198,20 +204,7 @@ Html fleet_sections(const Config& config) {
     if (view.last_runs.empty()) {
       out << "<p>"_html << words.no_runs << "</p>"_html;
     } else {
-      // The reports of another store's runs are not served (its records are not this store's
-      // /runs/ pages), so its rows carry no links.
-      out << "<table class=\"responsive store-runs\"><thead><tr><th>"_html << words.started << "</th><th>"_html
-          << words.server << "</th><th>"_html << words.outcome << "</th><th>"_html << words.duration
-          << "</th></tr></thead><tbody>"_html;
-      for (const auto& run : view.last_runs) {
-        std::string status = !run.ok() ? "failed" : "ok";
-        out << "<tr class=\"status-row-"_html << status << "\"><td data-label=\""_html << words.started
-            << "\"><span class=\"status status-"_html << status << "\"></span>"_html << format_time(run.started_at)
-            << "</td><td data-label=\""_html << words.server << "\">"_html << run.server << "</td><td data-label=\""_html
-            << words.outcome << "\">"_html << outcome_text(run, words) << "</td><td data-label=\""_html
-            << words.duration << "\">"_html << human_seconds(run_seconds(run)) << "</td></tr>"_html;
-      }
-      out << "</tbody></table>"_html;
+      out << runs_table(view.last_runs, words, "class=\"responsive store-runs\""_html, false);
     }
     out << "</section>"_html;
   }
