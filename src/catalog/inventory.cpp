@@ -18,6 +18,10 @@ Inventory build_inventory(const std::vector<ObjectInfo>& objects, bool include_l
       inv.globals.push_back(obj);
       continue;
     }
+    if (parse_run_key(obj.key)) {
+      inv.runs.push_back(obj);
+      continue;
+    }
     auto parsed = parse_key(obj.key);
     if (!parsed || (parsed->kind == ParsedKey::Kind::kLegacy && !include_legacy)) {
       inv.unrecognized.push_back(obj.key);

@@ -33,6 +33,7 @@ struct Inventory {
   std::vector<ObjectInfo> orphan_manifests;   // manifests whose data object is missing
   std::vector<std::string> unrecognized;      // keys of no known layout: never touched
   std::vector<ObjectInfo> globals;            // the server's globals, one per run (oldest first)
+  std::vector<ObjectInfo> runs;               // run records under !runs/ (ops/runs.h), in listing order
 };
 
 // Groups a listing (keys relative to the prefix). include_legacy: also the old tool's objects.

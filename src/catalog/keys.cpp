@@ -1,6 +1,7 @@
 // Key naming: encoding of database names and backup ids.
 #include "catalog/keys.h"
 
+#include <chrono>
 #include <cstdio>
 
 namespace bb {
@@ -110,6 +111,44 @@ std::optional<std::string> parse_globals_key(const std::string& key) {
   std::string rest = key.substr(folder.size() + 16);
   if (!parse_backup_id(id) || (rest != ".sql" && rest != ".sql.age")) return std::nullopt;
   return id;
+}
+
+std::string runs_folder() { return "!runs/"; }
+
+std::string format_run_id(TimePoint start) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(start.time_since_epoch()).count() % 1000;
+  if (ms < 0) ms += 1000;
+  std::string id = format_backup_id(start);  // YYYYMMDDTHHMMSSZ
+  char frac[8];
+  std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(ms));
+  return id.substr(0, 15) + frac;
+}
+
+std::optional<TimePoint> parse_run_id(const std::string& id) {
+  if (id.size() != 20 || id[15] != '.' || id[19] != 'Z' || !all_digits(id, 16, 3)) return std::nullopt;
+  auto seconds = parse_backup_id(id.substr(0, 15) + "Z");
+  if (!seconds) return std::nullopt;
+  return *seconds + std::chrono::milliseconds(digits_value(id, 16, 3));
+}
+
+std::string server_runs_folder(const std::string& server) { return runs_folder() + encode_db_name(server) + "/"; }
+
+std::string run_key(const std::string& server, const std::string& run_id) {
+  return server_runs_folder(server) + run_id + ".json";
+}
+
+std::optional<RunKey> parse_run_key(const std::string& key) {
+  const std::string folder = runs_folder();
+  if (key.rfind(folder, 0) != 0) return std::nullopt;
+  std::string rest = key.substr(folder.size());
+  std::size_t slash = rest.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  auto server = decode_db_name(rest.substr(0, slash));
+  std::string file = rest.substr(slash + 1);
+  if (!server || file.size() != 25 || file.compare(20, 5, ".json") != 0) return std::nullopt;
+  auto time = parse_run_id(file.substr(0, 20));
+  if (!time) return std::nullopt;
+  return RunKey{*server, file.substr(0, 20), *time};
 }
 
 std::optional<ParsedKey> parse_key(const std::string& key) {

@@ -32,6 +32,26 @@ std::string globals_key(const std::string& id, bool encrypted = false);
 // The run id of a globals key; nullopt for any other key.
 std::optional<std::string> parse_globals_key(const std::string& key);
 
+// The folder of run records: "!runs/". Its first segment holds '!', which encode_db_name
+// never writes, so no database's keys can ever fall under it.
+std::string runs_folder();
+// A run id: the run's start in UTC with milliseconds, YYYYMMDDTHHMMSS.mmmZ (so two runs of
+// one server in the same second keep apart, and ids sort by time).
+std::string format_run_id(TimePoint start);
+std::optional<TimePoint> parse_run_id(const std::string& id);
+// !runs/<enc(server)>/ : one server's run records (the server name encoded like a database name).
+std::string server_runs_folder(const std::string& server);
+// !runs/<enc(server)>/<run id>.json
+std::string run_key(const std::string& server, const std::string& run_id);
+// A parsed run key.
+struct RunKey {
+  std::string server;
+  std::string id;
+  TimePoint time{};
+};
+// The server and run id of a key made by run_key; nullopt for any other key.
+std::optional<RunKey> parse_run_key(const std::string& key);
+
 // What a key under the prefix is.
 struct ParsedKey {
   enum class Kind { kData, kManifest, kLegacy };

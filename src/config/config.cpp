@@ -345,9 +345,9 @@ std::optional<std::string> prefix_problem(const std::string& prefix) {
   return std::nullopt;
 }
 
-void read_storage(const toml::table& t, const std::string& file, Config& cfg, EnvLookup env) {
-  TableReader r(t, "storage", file);
-  auto& st = cfg.storage;
+// The keys of [storage] (and of each [[web.stores]] entry) into st; the caller rejects
+// unknown keys first (it may know more, like a store's name), then calls check_storage.
+void read_storage_keys(TableReader& r, const toml::table& t, StorageConfig& st, Config& cfg, EnvLookup env) {
   if (auto v = r.string("type")) {
     if (*v == "local") st.type = StorageType::kLocal;
     else if (*v == "s3") st.type = StorageType::kS3;
@@ -378,20 +378,67 @@ void read_storage(const toml::table& t, const std::string& file, Config& cfg, En
   st.access_key_id = read_secret(r, "access_key_id", "AWS_ACCESS_KEY_ID", env, cfg);
   st.secret_access_key = read_secret(r, "secret_access_key", "AWS_SECRET_ACCESS_KEY", env, cfg);
   if (!st.provider.empty()) apply_provider(r, t, st);
-  r.reject_unknown(
-      "known keys: type, provider, path, endpoint, region, bucket, prefix, access_key_id(_file), "
-      "secret_access_key(_file), path_style, part_size, upload_concurrency, timeout, max_retries, legacy, "
-      "max_upload_rate, max_download_rate");
-  if (st.type == StorageType::kS3) {
-    std::string loc = where(file, t.source());
-    if (st.bucket.empty()) throw ConfigError(loc + ": storage.bucket is missing — name the S3 bucket for type = \"s3\"");
-    if (st.endpoint.empty())
-      throw ConfigError(loc + ": storage.endpoint is missing — e.g. endpoint = \"https://s3.timeweb.cloud\"");
-    if (st.endpoint.rfind("http://", 0) != 0 && st.endpoint.rfind("https://", 0) != 0)
-      throw ConfigError(loc + ": storage.endpoint " + quote_value(st.endpoint) + " must start with https:// or http://");
-    if (st.access_key_id.empty() || st.secret_access_key.empty())
-      throw ConfigError(loc + ": S3 credentials are missing — set storage.access_key_id and secret_access_key "
-                              "(or *_file, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)");
+}
+
+constexpr const char* kStorageKeys =
+    "type, provider, path, endpoint, region, bucket, prefix, access_key_id(_file), "
+    "secret_access_key(_file), path_style, part_size, upload_concurrency, timeout, max_retries, legacy, "
+    "max_upload_rate, max_download_rate";
+
+// What an S3 store needs besides its keys' own checks.
+void check_storage(const TableReader& r, const toml::table& t, const StorageConfig& st, const std::string& file) {
+  if (st.type != StorageType::kS3) return;
+  std::string loc = where(file, t.source());
+  if (st.bucket.empty())
+    throw ConfigError(loc + ": " + r.qualified("bucket") + " is missing — name the S3 bucket for type = \"s3\"");
+  if (st.endpoint.empty())
+    throw ConfigError(loc + ": " + r.qualified("endpoint") + " is missing — e.g. endpoint = \"https://s3.timeweb.cloud\"");
+  if (st.endpoint.rfind("http://", 0) != 0 && st.endpoint.rfind("https://", 0) != 0)
+    throw ConfigError(loc + ": " + r.qualified("endpoint") + " " + quote_value(st.endpoint) +
+                      " must start with https:// or http://");
+  if (st.access_key_id.empty() || st.secret_access_key.empty())
+    throw ConfigError(loc + ": S3 credentials are missing — set " + r.qualified("access_key_id") +
+                      " and secret_access_key (or *_file, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)");
+}
+
+void read_storage(const toml::table& t, const std::string& file, Config& cfg, EnvLookup env) {
+  TableReader r(t, "storage", file);
+  read_storage_keys(r, t, cfg.storage, cfg, env);
+  r.reject_unknown(std::string("known keys: ") + kStorageKeys);
+  check_storage(r, t, cfg.storage, file);
+}
+
+// The tables of an array of tables ([[name]] entries); ConfigError for anything else.
+std::vector<const toml::table*> entry_tables(const toml::node& node, const std::string& file, const std::string& name) {
+  const toml::array* arr = node.as_array();
+  if (!arr) throw ConfigError(where(file, node.source()) + ": " + name + " must be [[" + name + "]] entries");
+  std::vector<const toml::table*> tables;
+  for (const auto& item : *arr) {
+    const toml::table* t = item.as_table();
+    if (!t) throw ConfigError(where(file, item.source()) + ": each [[" + name + "]] entry must be a table");
+    tables.push_back(t);
+  }
+  return tables;
+}
+
+// [[web.stores]]: each a name and the keys of [storage].
+void read_web_stores(const toml::node& node, const std::string& file, Config& cfg, EnvLookup env) {
+  for (const toml::table* t : entry_tables(node, file, "web.stores")) {
+    TableReader r(*t, "web.stores", file);
+    WebStore store;
+    store.location = where(file, t->source());
+    auto name = r.string("name");
+    if (!name || name->empty())
+      throw ConfigError(store.location + ": [[web.stores]] entry without name — add name = \"office\" (its label on the dashboard)");
+    for (const auto& other : cfg.web.stores)
+      if (other.name == *name)
+        throw ConfigError(store.location + ": web store " + quote_value(*name) + " is listed twice (first at " +
+                          other.location + ") — give each [[web.stores]] entry its own name");
+    store.name = *name;
+    read_storage_keys(r, *t, store.storage, cfg, env);
+    r.reject_unknown(std::string("known keys: name, ") + kStorageKeys);
+    check_storage(r, *t, store.storage, file);
+    cfg.web.stores.push_back(std::move(store));
   }
 }
 
@@ -429,6 +476,11 @@ void read_backup(const toml::table& t, const std::string& file, Config& cfg) {
       r.fail(*n, "shrink_warning", "expected a share between 0 and 1 like 0.5 (0 turns the warning off)");
     b.shrink_warning = *v;
   }
+  if (auto v = r.string("server_name")) {
+    if (v->empty() || v->size() > 100 || v->find_first_of("\r\n") != std::string::npos)
+      r.fail(*t.get("server_name"), "server_name", "a server name is one line of 1 to 100 characters, like \"db1\"");
+    b.server_name = *v;
+  }
   if (auto v = r.string("verify_after_backup")) {
     if (*v == "none") b.verify_after_backup = VerifyAfterBackup::kNone;
     else if (*v == "checksum") b.verify_after_backup = VerifyAfterBackup::kChecksum;
@@ -437,7 +489,8 @@ void read_backup(const toml::table& t, const std::string& file, Config& cfg) {
   }
   r.reject_unknown(
       "known keys: all_databases, exclude, compression_level, compression_threads, parallel, schedule, "
-      "timezone, state_dir, catch_up, lock_wait_timeout, stall_timeout, shrink_warning, verify_after_backup");
+      "timezone, state_dir, catch_up, lock_wait_timeout, stall_timeout, shrink_warning, verify_after_backup, "
+      "server_name");
 }
 
 void read_restore(const toml::table& t, const std::string& file, Config& cfg) {
@@ -523,11 +576,7 @@ bool plausible_address(const std::string& address) {
 }
 
 void read_notify(const toml::node& node, const std::string& file, Config& cfg, EnvLookup env) {
-  const toml::array* arr = node.as_array();
-  if (!arr) throw ConfigError(where(file, node.source()) + ": notify must be [[notify]] entries");
-  for (const auto& item : *arr) {
-    const toml::table* t = item.as_table();
-    if (!t) throw ConfigError(where(file, item.source()) + ": each [[notify]] entry must be a table");
+  for (const toml::table* t : entry_tables(node, file, "notify")) {
     TableReader r(*t, "notify", file);
     NotifyChannelConfig ch;
     ch.location = where(file, t->source());
@@ -624,7 +673,7 @@ void read_metrics(const toml::table& t, const std::string& file, Config& cfg) {
   r.reject_unknown("known keys: textfile");
 }
 
-void read_web(const toml::table& t, const std::string& file, Config& cfg) {
+void read_web(const toml::table& t, const std::string& file, Config& cfg, EnvLookup env) {
   TableReader r(t, "web", file);
   auto& web = cfg.web;
   if (auto v = r.string("listen")) {
@@ -691,7 +740,8 @@ void read_web(const toml::table& t, const std::string& file, Config& cfg) {
       web.users.push_back(std::move(user));
     }
   }
-  r.reject_unknown("known keys: listen, tls_cert_file, tls_key_file, language, session_idle, users");
+  if (const toml::node* n = r.node("stores")) read_web_stores(*n, file, cfg, env);
+  r.reject_unknown("known keys: listen, tls_cert_file, tls_key_file, language, session_idle, users, stores");
   if (web.enabled() && web.users.empty())
     throw ConfigError(where(file, t.source()) +
                       ": web: listen is set but there are no [[web.users]] — add one with name, password_hash "
@@ -754,7 +804,7 @@ Config from_table(const toml::table& root, const std::string& file, EnvLookup en
   if (auto* t = section("verify")) read_verify(*t, file, cfg);
   if (const toml::node* n = r.node("notify")) read_notify(*n, file, cfg, env);
   if (auto* t = section("metrics")) read_metrics(*t, file, cfg);
-  if (auto* t = section("web")) read_web(*t, file, cfg);
+  if (auto* t = section("web")) read_web(*t, file, cfg, env);
   r.reject_unknown(
       "known sections: postgres, storage, backup, retention, databases, restore, telegram, encryption, verify, "
       "notify, metrics, web");

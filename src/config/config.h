@@ -78,6 +78,7 @@ struct BackupConfig {
   std::chrono::seconds lock_wait_timeout{15 * 60};
   std::chrono::seconds stall_timeout{30 * 60};  // pg_dump silent this long: stopped, reported
   double shrink_warning = 0.5;  // warn when a dump is smaller than this share of the previous one
+  std::string server_name;  // this server in the store's run records; empty: the host name
 };
 
 struct DatabaseConfig {
@@ -164,6 +165,13 @@ struct WebUser {
   WebRole role = WebRole::kViewer;
 };
 
+// [[web.stores]]: another store (or prefix) the console shows read-only beside its own.
+struct WebStore {
+  std::string name;        // the label of its section
+  StorageConfig storage;   // the same keys as [storage]
+  std::string location;    // file:line of the entry, for messages
+};
+
 // [web]: the web console (`backupbuddy web`); off unless listen is set.
 struct WebConfig {
   std::string listen;         // "127.0.0.1:8650"; empty: off
@@ -174,6 +182,7 @@ struct WebConfig {
   std::string language = "en";  // "en" or "ru"
   std::chrono::seconds session_idle{30 * 60};  // a session unused this long is gone
   std::vector<WebUser> users;
+  std::vector<WebStore> stores;  // read-only extra stores, in config order
   bool enabled() const { return !listen.empty(); }
   bool tls() const { return !tls_cert_file.empty(); }
   // The user of that name, or nullptr.

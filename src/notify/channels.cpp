@@ -7,6 +7,7 @@
 
 #include "notify/notice.h"
 #include "notify/report.h"
+#include "ops/runs.h"
 #include "state/state.h"
 #include "util/error.h"
 #include "util/http.h"
@@ -21,7 +22,7 @@ class DeliveringChannel : public Notifier {
  public:
   DeliveringChannel(const Config& config, std::size_t index)
       : config_(config), channel_(config.notify.at(index - 1)), name_(describe_notify_channel(channel_, index)),
-        server_(server_name()) {}
+        server_(run_server_name(config)) {}
 
   std::string name() const override { return name_; }
 

@@ -1,8 +1,6 @@
 // Notices and the channel formats.
 #include "notify/notice.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <ctime>
 
@@ -172,12 +170,6 @@ const char* outcome_name(Outcome outcome) {
     case Outcome::kWarning: return "warning";
     default: return "success";
   }
-}
-
-std::string server_name() {
-  char name[256] = {0};
-  if (gethostname(name, sizeof name - 1) != 0 || !name[0]) return "backupbuddy";
-  return name;
 }
 
 Outcome run_outcome(const std::vector<BackupResult>& results) {

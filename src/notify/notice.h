@@ -32,9 +32,6 @@ struct Notice {
   nlohmann::ordered_json details;  // the documented JSON body (webhook format "json")
 };
 
-// This machine's host name (gethostname), "backupbuddy" when it has none.
-std::string server_name();
-
 // The outcome of a run: failure when any database failed, warning when any has warnings.
 Outcome run_outcome(const std::vector<BackupResult>& results);
 

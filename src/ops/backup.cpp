@@ -31,6 +31,7 @@
 #include "util/log.h"
 #include "util/process.h"
 #include "util/signals.h"
+#include "ops/runs.h"
 #include "version.h"
 
 namespace bb {
@@ -450,15 +451,13 @@ std::string store_globals(RunContext& ctx) {
   return key;
 }
 
-std::vector<BackupResult> run_backups(const Config& config, const std::vector<std::string>& named, bool all,
-                                      bool prune, const std::string& command,
+namespace {
+
+// The body of run_backups, once the lock is held.
+std::vector<BackupResult> back_up_run(RunContext& run, const Config& config, const std::vector<std::string>& named,
+                                      bool all, bool prune,
                                       const std::function<void(const BackupResult&)>& on_result,
-                                      const ProgressCallback& progress,
-                                      const std::function<void()>& on_started) {
-  log_config_warnings(config);
-  LockFile lock(state_directory(config.backup.state_dir) + "/backup.lock", command);
-  if (on_started) on_started();
-  RunContext run(config);
+                                      const ProgressCallback& progress) {
   std::vector<std::string> dbs = databases_to_back_up(config, run.session(), named, all);
   run.tools();  // found once, before any database: a missing pg_dump fails the run at once
   log::info("backing up " + std::to_string(dbs.size()) + " database(s) from " + run.session().where() + " to " +
@@ -562,6 +561,40 @@ std::vector<BackupResult> run_backups(const Config& config, const std::vector<st
     }
   }
   return results;
+}
+
+// Writes the run's record into the store; a store that cannot be opened costs only a warning.
+void record_run(RunContext& run, RunRecord& record) {
+  record.finished_at = std::chrono::system_clock::now();
+  try {
+    store_run_record(run.storage(), record);
+  } catch (const std::exception& e) {
+    log::warn("the run record was not stored: " + log::mask_secrets(e.what()));
+  }
+}
+
+}  // namespace
+
+std::vector<BackupResult> run_backups(const Config& config, const std::vector<std::string>& named, bool all,
+                                      bool prune, const std::string& command,
+                                      const std::function<void(const BackupResult&)>& on_result,
+                                      const ProgressCallback& progress,
+                                      const std::function<void()>& on_started) {
+  log_config_warnings(config);
+  LockFile lock(state_directory(config.backup.state_dir) + "/backup.lock", command);
+  if (on_started) on_started();
+  // Every run leaves its record in the store (ops/runs.h), a run that failed as a whole too.
+  RunRecord record = begin_run_record(config, command, std::chrono::system_clock::now());
+  RunContext run(config);
+  try {
+    record.results = back_up_run(run, config, named, all, prune, on_result, progress);
+  } catch (const Error& e) {
+    record.error = log::mask_secrets(e.what());
+    record_run(run, record);
+    throw;
+  }
+  record_run(run, record);
+  return record.results;
 }
 
 }  // namespace bb

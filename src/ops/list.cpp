@@ -12,16 +12,8 @@
 
 namespace bb {
 
-StoreOverview list_overview(RunContext& ctx) {
-  const Config& config = ctx.config();
-  Storage& storage = ctx.storage();
-  Inventory inv = build_inventory(storage.list(""), config.storage.legacy);
-  std::map<std::string, DatabaseState> state;
-  try {
-    state = StateStore(state_directory(config.backup.state_dir)).load();
-  } catch (const std::exception& e) {
-    log::debug(std::string("no state: ") + e.what());
-  }
+StoreOverview store_overview(Storage& storage, bool legacy) {
+  Inventory inv = build_inventory(storage.list(""), legacy);
   auto now = std::chrono::system_clock::now();
   StoreOverview out;
   for (auto& [db, backups] : inv.backups) {
@@ -35,11 +27,24 @@ StoreOverview list_overview(RunContext& ctx) {
     }
     const BackupEntry* newest = newest_trusted(backups);
     d.newest = newest ? *newest : backups.front();
-    if (auto it = state.find(db); it != state.end()) d.state = it->second;
     out.databases.push_back(std::move(d));
   }
   out.orphan_objects = inv.orphan_data.size();
   out.unrecognized_objects = inv.unrecognized.size();
+  return out;
+}
+
+StoreOverview list_overview(RunContext& ctx) {
+  const Config& config = ctx.config();
+  StoreOverview out = store_overview(ctx.storage(), config.storage.legacy);
+  std::map<std::string, DatabaseState> state;
+  try {
+    state = StateStore(state_directory(config.backup.state_dir)).load();
+  } catch (const std::exception& e) {
+    log::debug(std::string("no state: ") + e.what());
+  }
+  for (auto& d : out.databases)
+    if (auto it = state.find(d.name); it != state.end()) d.state = it->second;
   return out;
 }
 

@@ -41,6 +41,8 @@ struct StoreOverview {
   std::size_t unrecognized_objects = 0;    // keys of no known layout
 };
 StoreOverview list_overview(RunContext& ctx);
+// The overview of any store, without this machine's state (a store another server writes).
+StoreOverview store_overview(Storage& storage, bool legacy);
 
 // One backup of a database, newest first.
 struct BackupListing {

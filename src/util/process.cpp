@@ -485,4 +485,10 @@ ProcessResult run_process(const ProcessSpec& spec, std::string_view stdin_data) 
   return result;
 }
 
+std::string host_name() {
+  char name[256] = {0};
+  if (gethostname(name, sizeof name - 1) != 0 || !name[0]) return "backupbuddy";
+  return name;
+}
+
 }  // namespace bb

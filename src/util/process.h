@@ -98,4 +98,7 @@ struct ProcessResult {
 // Runs a child to completion, feeding stdin_data (if any) and capturing stdout.
 ProcessResult run_process(const ProcessSpec& spec, std::string_view stdin_data = {});
 
+// This machine's host name (gethostname), "backupbuddy" when it has none.
+std::string host_name();
+
 }  // namespace bb

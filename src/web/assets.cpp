@@ -23,6 +23,8 @@ button{padding:.5rem 1rem;font-size:1rem;border:0;border-radius:.3rem;background
 button.secondary{background:#5b6475}
 .error{color:#b02a2a;font-weight:600}
 .note{color:#5b6475}
+.note,.store-error{overflow-wrap:anywhere}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f4f6fa;padding:.6rem}
 progress{width:100%;height:1.4rem}
 nav{display:flex;gap:1rem;flex-wrap:wrap}
 .ok{color:#2e7d32;font-weight:600}

@@ -39,6 +39,7 @@
 #include "util/signals.h"
 #include "util/time.h"
 #include "web/assets.h"
+#include "web/fleet.h"
 #include "web/html.h"
 #include "web/jobs.h"
 #include "web/texts.h"
@@ -122,10 +123,12 @@ std::string path_segment(const std::string& name) {
   return out;
 }
 
-std::string format_time(TimePoint t) {
-  std::string iso = format_iso_utc(t);  // 2026-11-24T13:08:00Z
-  if (iso.size() >= 16) return iso.substr(0, 10) + " " + iso.substr(11, 5);
-  return iso;
+// ?limit=N of the run lists: 1..500, else kRunsShown.
+std::size_t runs_limit(const httplib::Request& req) {
+  std::string text = req.has_param("limit") ? req.get_param_value("limit") : "";
+  if (text.empty() || text.size() > 3 || text.find_first_not_of("0123456789") != std::string::npos) return kRunsShown;
+  std::size_t n = std::stoul(text);
+  return n >= 1 && n <= 500 ? n : kRunsShown;
 }
 
 class Console {
@@ -545,6 +548,7 @@ void Console::dashboard(const Caller& caller, httplib::Response& res) {
     body << "</tbody></table><p class=\"note\">"_html << words_.time_zone_note << " ("_html
          << (config_.backup.timezone.empty() ? std::string("local") : config_.backup.timezone) << ").</p>"_html;
   }
+  body << fleet_sections(config_);  // runs of every server, then [[web.stores]] (web/fleet.h)
   html(res, 200, layout(words_.databases, body, caller));
 }
 
@@ -812,6 +816,16 @@ void Console::routes(httplib::Server& server) {
     if (!caller) return redirect(res, "/login");
     job_page(*caller, req.matches[1], res);
   }));
+  server.Get("/runs", guarded(false, [this](const httplib::Request& req, httplib::Response& res) {
+    auto caller = session_caller(req);
+    if (!caller) return redirect(res, "/login");
+    html(res, 200, layout(run_texts_for(config_.web.language).runs, runs_page(config_, runs_limit(req)), caller));
+  }));
+  server.Get(std::string("/runs/") + kRunPathPattern, guarded(false, [this](const httplib::Request& req, httplib::Response& res) {
+    auto caller = session_caller(req);
+    if (!caller) return redirect(res, "/login");
+    html(res, 200, layout(run_texts_for(config_.web.language).runs, run_page(config_, req.matches[1], req.matches[2]), caller));
+  }));
   server.Post("/restore", guarded(false, [this](const httplib::Request& req, httplib::Response& res) {
     auto caller = session_caller(req);
     if (!caller) return redirect(res, "/login");
@@ -898,6 +912,18 @@ void Console::routes(httplib::Server& server) {
     auto job = jobs_.describe(req.matches[1]);
     if (!job) return json_error(res, 404, "not_found", "no job with that id (jobs are kept until the console restarts)");
     json(res, 200, *job);
+  }));
+  server.Get("/api/v1/runs", guarded(true, [this](const httplib::Request& req, httplib::Response& res) {
+    if (!api_caller(req, res)) return;
+    json(res, 200, runs_json(config_, runs_limit(req)));
+  }));
+  server.Get(std::string("/api/v1/runs/") + kRunPathPattern, guarded(true, [this](const httplib::Request& req, httplib::Response& res) {
+    if (!api_caller(req, res)) return;
+    json(res, 200, run_json(config_, req.matches[1], req.matches[2]));
+  }));
+  server.Get("/api/v1/stores", guarded(true, [this](const httplib::Request& req, httplib::Response& res) {
+    if (!api_caller(req, res)) return;
+    json(res, 200, stores_json(config_));
   }));
   server.Get("/api/v1/archives", guarded(true, [this](const httplib::Request& req, httplib::Response& res) {
     auto caller = api_caller(req, res);

@@ -19,4 +19,10 @@ std::string escape_html(std::string_view text) {
   return out;
 }
 
+std::string format_time(TimePoint t) {
+  std::string iso = format_iso_utc(t);  // 2026-11-24T13:08:00Z
+  if (iso.size() >= 16) return iso.substr(0, 10) + " " + iso.substr(11, 5);
+  return iso;
+}
+
 }  // namespace bb::web

@@ -7,10 +7,15 @@
 #include <string>
 #include <string_view>
 
+#include "util/time.h"
+
 namespace bb::web {
 
 // & < > " ' as entities; the rest as is.
 std::string escape_html(std::string_view text);
+
+// A time as the pages show it: "2026-11-24 13:08" (UTC).
+std::string format_time(TimePoint t);
 
 class Html {
  public:

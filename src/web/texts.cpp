@@ -87,6 +87,19 @@ const Texts kRussian{
 
 const Texts& texts_for(const std::string& language) { return language == "ru" ? kRussian : kEnglish; }
 
+const RunTexts& run_texts_for(const std::string& language) {
+  static const RunTexts english{
+      "Runs", "Last run of each server", "All runs", "Server", "Started (UTC)", "Outcome", "Duration",
+      "Started by", "{ok} of {total} databases backed up", "run failed", "No runs recorded in this store yet.",
+      "Report", "Store", "cannot be read", "No backups in this store."};
+  static const RunTexts russian{
+      "Запуски", "Последний запуск каждого сервера", "Все запуски", "Сервер", "Начало (UTC)", "Итог",
+      "Длительность", "Кто запустил", "сохранено баз: {ok} из {total}", "запуск не удался",
+      "В этом хранилище пока нет записей о запусках.", "Отчёт", "Хранилище", "не читается",
+      "В этом хранилище нет копий."};
+  return language == "ru" ? russian : english;
+}
+
 std::string remedy_text(Remedy remedy) {
   switch (remedy) {
     case Remedy::kNone: return "";

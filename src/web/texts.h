@@ -85,6 +85,27 @@ struct Texts {
 // "en" or "ru" (anything else: English).
 const Texts& texts_for(const std::string& language);
 
+// The words of the run history and the other stores ([[web.stores]]) (web/fleet.h).
+struct RunTexts {
+  const char* runs;              // page title
+  const char* last_runs;         // dashboard heading: each server's last run
+  const char* all_runs;          // link to the run history
+  const char* server;
+  const char* started;
+  const char* outcome;
+  const char* duration;
+  const char* started_by;
+  const char* backed_up_of;      // "{ok} of {total} databases backed up"
+  const char* run_failed;        // a run that failed as a whole
+  const char* no_runs;
+  const char* report;
+  const char* store;             // "Store"
+  const char* store_unreadable;  // the store could not be read
+  const char* no_backups;
+};
+// "en" or "ru" (anything else: English).
+const RunTexts& run_texts_for(const std::string& language);
+
 // The advice for a remedy, in the console's words ("" for none).
 std::string remedy_text(Remedy remedy);
 // error.what() and, when there is one, " — " and its advice.

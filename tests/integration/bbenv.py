@@ -203,6 +203,12 @@ def last_line(text):
 
 # ---- storage layout ---------------------------------------------------------------
 
+def bookkeeping_key(key):
+    """True for the objects every run stores beside the backups, relative to the store or
+    bucket: the server's roles (<prefix>_globals/) and the run record (<prefix>!runs/)."""
+    return "/_globals/" in "/" + key or "/!runs/" in "/" + key
+
+
 def encode_db_name(name):
     """The storage layout's key segment: percent-encoding outside [A-Za-z0-9._~-], UTF-8,
     uppercase hex."""

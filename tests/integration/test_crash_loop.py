@@ -37,7 +37,7 @@ import time
 import unittest
 
 import bbenv
-from bbenv import describe, encode_db_name, parse_json_output, run_bb, start_bb, write_config
+from bbenv import bookkeeping_key, describe, encode_db_name, parse_json_output, run_bb, start_bb, write_config
 from fixtures import class_cluster, class_s3, class_workdir
 from bbenv import sha256_file, wait_for
 
@@ -193,7 +193,7 @@ class CrashLoop(unittest.TestCase):
         """(data ids, manifest ids, other keys) under the database's folder."""
         data, manifests, other = set(), set(), []
         for key in self.s3.list_keys(self.prefix):
-            if key.startswith(self.prefix + "_globals/"):  # the server's roles, one per run
+            if bookkeeping_key(key[len(self.prefix):]):  # the roles and the record of each run
                 continue
             name = key[len(self.s3_folder()):] if key.startswith(self.s3_folder()) else None
             if name and name.endswith(".dump.zst") and "/" not in name:

@@ -21,7 +21,7 @@ import time
 import unittest
 
 import bbenv
-from bbenv import describe, encode_db_name, parse_json_output, run_bb, start_bb, write_config
+from bbenv import bookkeeping_key, describe, encode_db_name, parse_json_output, run_bb, start_bb, write_config
 from fixtures import class_cluster, class_s3, class_workdir
 from bbenv import process_table, sha256_file, wait_for
 
@@ -229,9 +229,9 @@ class S3Down(FaultsBase):
         _proc, results = self.backup_json(cfg, check=0)
         self.assertTrue(all(r["ok"] for r in results), results)
         before = self.s3.list_objects(self.prefix)
-        # Two backups (data + manifest each) and the server's roles that the run stored.
-        self.assertEqual(len([k for k in before if not k[len(self.prefix):].startswith("_globals/")]), 4, before)
-        self.assertEqual(len(before), 5, before)
+        # Two backups (data + manifest each), the server's roles and the record of the run.
+        self.assertEqual(len([k for k in before if not bookkeeping_key(k[len(self.prefix):])]), 4, before)
+        self.assertEqual(len(before), 6, before)
         for rule, why in (({"kind": "*", "action": "reset", "times": 10 ** 6}, "connection reset"),
                           ({"kind": "*", "action": "status", "status": 503, "code": "ServiceUnavailable",
                             "times": 10 ** 6}, "503")):
@@ -555,8 +555,8 @@ class FullDisk(FaultsBase):
                            bbenv.local_config(self.pg, store, state, ["small_a", "medium"]))
         proc = run_bb(["backup", "small_a", "--json"], cfg, check=0)
         earlier = tree_digest(store)
-        # small_a's backup and manifest, and the server's roles stored by the run.
-        self.assertEqual(len([p for p in earlier if not p.startswith("_globals/")]), 2, describe(proc))
+        # small_a's backup and manifest, and the server's roles and run record stored by the run.
+        self.assertEqual(len([p for p in earlier if not bookkeeping_key(p)]), 2, describe(proc))
         proc = run_bb(["backup", "medium", "--json"], cfg, check=1)
         results = {r["database"]: r for r in parse_json_output(proc)["results"]}
         self.assertFalse(results["medium"]["ok"])
@@ -566,10 +566,12 @@ class FullDisk(FaultsBase):
                          "nothing of medium may be left: %s" % (tree_digest(store),))
         now = tree_digest(store)
         for path, digest in earlier.items():
-            if path.startswith("_globals/"):  # the server's roles, stored anew by every run
+            if bookkeeping_key(path):  # the server's roles, stored anew by every run; run records
                 continue
             self.assertEqual(now.get(path), digest, "earlier backup file %s changed" % path)
-        self.assertEqual(sorted(now), sorted(earlier), "nothing added: %s" % sorted(now))
+        # Nothing added but, room permitting, the failed run's record (which names the failure).
+        self.assertEqual(sorted(p for p in now if not p.startswith("!runs/")),
+                         sorted(p for p in earlier if not p.startswith("!runs/")), "nothing added: %s" % sorted(now))
         # Once there is room again, the same database backs up into the same store.
         subprocess.run(["mount", "-o", "remount,size=200m", disk], check=True)
         proc = run_bb(["backup", "medium", "--json"], cfg, check=0)

@@ -11,7 +11,7 @@ import shutil
 import unittest
 
 import bbenv
-from bbenv import describe, encode_db_name, parse_json_output, run_bb, toml_string, write_config
+from bbenv import bookkeeping_key, describe, encode_db_name, parse_json_output, run_bb, toml_string, write_config
 from s3env import S3Env
 from fixtures import class_cluster, class_workdir
 
@@ -98,8 +98,9 @@ class OddNames(HostileBase):
         cfg = self.local_cfg(ODD_NAMES)
         self.round_trip(cfg, ODD_NAMES)
         # Each database has its own folder, percent-encoded, inside the store.
-        # (and the server's roles, stored by each run, in _globals/).
-        self.assertEqual(sorted(os.listdir(self.store)), sorted([encode_db_name(n) for n in ODD_NAMES] + ["_globals"]))
+        # (and the server's roles and the run records, stored by each run, in _globals/ and !runs/).
+        self.assertEqual(sorted(os.listdir(self.store)),
+                         sorted([encode_db_name(n) for n in ODD_NAMES] + ["_globals", "!runs"]))
 
     def test_odd_names_s3(self):
         with S3Env(os.path.join(self.dir, "s3")) as s3:
@@ -115,7 +116,7 @@ class OddNames(HostileBase):
             cfg = write_config(os.path.join(self.dir, "s3.toml"), text)
             env = {"AWS_ACCESS_KEY_ID": s3.access_key, "AWS_SECRET_ACCESS_KEY": s3.secret_key}
             self.round_trip(cfg, names, env=env)
-            keys = [k for k in s3.list_keys("odd/") if not k.startswith("odd/_globals/")]  # roles, one per run
+            keys = [k for k in s3.list_keys("odd/") if not bookkeeping_key(k)]  # roles and record of each run
             self.assertEqual(len(keys), 2 * len(names), keys)
             s3.assert_clean(self)
 

@@ -19,7 +19,7 @@ import datetime
 
 import bbenv
 import pgenv
-from bbenv import (describe, encode_db_name, last_line, parse_backup_id, parse_iso_utc,
+from bbenv import (bookkeeping_key, describe, encode_db_name, last_line, parse_backup_id, parse_iso_utc,
                    parse_json_output, run_bb, start_bb, write_config, local_config)
 from pgenv import quote_literal
 from bbenv import wait_for
@@ -296,7 +296,7 @@ class RoundTripLocal(unittest.TestCase):
         # Nothing else anywhere in the store (no temp files).
         all_files = sorted(os.path.relpath(p, self.store)
                            for p in glob.glob(os.path.join(self.store, "**", "*"), recursive=True)
-                           if os.path.isfile(p) and not os.path.relpath(p, self.store).startswith("_globals/"))
+                           if os.path.isfile(p) and not bookkeeping_key(os.path.relpath(p, self.store)))
         self.assertEqual(len(all_files), 4, all_files)
         # list shows the good ones only.
         listing = parse_json_output(run_bb(["list", "--json"], cfg, check=0))

@@ -28,7 +28,7 @@ import time
 import unittest
 import urllib.parse
 
-from bbenv import describe, run_bb, start_bb, write_config, process_table
+from bbenv import bookkeeping_key, describe, run_bb, start_bb, write_config, process_table
 from pgenv import free_port, quote_ident, quote_literal
 from fixtures import class_cluster, class_s3, class_workdir
 
@@ -243,7 +243,7 @@ class Secrets(unittest.TestCase):
         return n
 
     def assert_manifests_clean(self, prefix):
-        keys = [k for k in self.s3.list_keys(prefix) if k.endswith(".json")]
+        keys = [k for k in self.s3.list_keys(prefix) if k.endswith(".json") and not bookkeeping_key(k)]
         self.assertTrue(keys, "no manifest under " + prefix)
         for key in keys:
             text = self.s3.aws("s3", "cp", "s3://%s/%s" % (self.s3.bucket, key), "-").stdout

@@ -17,7 +17,7 @@ import threading
 import time
 import unittest
 
-from bbenv import start_bb, wait_for, write_config
+from bbenv import bookkeeping_key, start_bb, wait_for, write_config
 from fixtures import ServersTestCase
 from tgenv import ADMIN, TOKEN, Emulator
 
@@ -86,10 +86,11 @@ class ServeTest(ServersTestCase):
         return {"AWS_ACCESS_KEY_ID": self.s3.access_key, "AWS_SECRET_ACCESS_KEY": self.s3.secret_key}
 
     def keys(self, prefix):
-        """Backup objects under prefix (not the server's roles, _globals/, stored by every run)."""
+        """Backup objects under prefix (not the server's roles, _globals/, nor the run records,
+        !runs/, stored by every run)."""
         out = self.s3.aws("s3api", "list-objects-v2", "--bucket", self.s3.bucket, "--prefix", prefix).stdout
         return sorted(o["Key"] for o in json.loads(out or "{}").get("Contents", [])
-                      if "/_globals/" not in "/" + o["Key"])
+                      if not bookkeeping_key(o["Key"]))
 
     def wait_for(self, what, predicate, timeout=60):
         deadline = time.time() + timeout

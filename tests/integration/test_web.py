@@ -19,7 +19,7 @@ import subprocess
 import time
 import unittest
 
-from bbenv import parse_json_output, run_bb, toml_dumps, write_config
+from bbenv import parse_iso_utc, parse_json_output, run_bb, toml_dumps, write_config
 from fixtures import ServersTestCase
 from pgenv import free_port
 from webenv import WebServer, hash_password
@@ -39,9 +39,22 @@ class WebConsoleTest(ServersTestCase):
         cls.hashes = {u: hash_password(p) for u, p in
                       (("ops", OPS_PW), ("view", VIEW_PW), ("victim", VICTIM_PW))}
         cls.env = {"AWS_ACCESS_KEY_ID": cls.s3.access_key, "AWS_SECRET_ACCESS_KEY": cls.s3.secret_key}
+        # A second server's store in the same bucket (prefix web2/), shown by this console
+        # through [[web.stores]]; its databases include one named "!runs".
+        for db in ("ledger", "!runs"):
+            cls.pg.create_db(db)
+            cls.pg.psql(db, "create table t(id int); insert into t select generate_series(1, 42);")
+        cls.config2 = write_config(os.path.join(cls.tmp, "second.toml"), toml_dumps({
+            "postgres": {"host": cls.pg.host, "port": cls.pg.port, "user": cls.pg.superuser},
+            "backup": {"state_dir": os.path.join(cls.tmp, "state2"), "timezone": "UTC", "server_name": "second"},
+            "databases": [{"name": "ledger"}, {"name": "!runs"}],
+        }) + cls.s3.storage_toml(prefix="web2/"))
+        proc = run_bb(["backup", "--no-prune", "--json"], cls.config2, env=cls.env, check=0)
+        assert all(r["ok"] for r in parse_json_output(proc)["results"]), proc.stdout
         cls.config = cls.write_web_config("bb.toml", free_port())
         proc = run_bb(["backup", "--no-prune", "--json", "sales", XSS], cls.config, env=cls.env, check=0)
         assert all(r["ok"] for r in parse_json_output(proc)["results"]), proc.stdout
+        cls.first_results = parse_json_output(proc)["results"]
         cls.web = WebServer(cls.config, os.path.join(cls.tmp, "web.log"), cls.port, env=cls.env)
         cls.addClassCleanup(cls.web.close)
 
@@ -55,15 +68,22 @@ class WebConsoleTest(ServersTestCase):
                  {"name": "victim", "password_hash": cls.hashes["victim"], "role": "viewer"}]
         head = toml_dumps({
             "postgres": {"host": cls.pg.host, "port": cls.pg.port, "user": cls.pg.superuser},
-            "backup": {"state_dir": os.path.join(cls.tmp, "state"), "timezone": "UTC"},
+            "backup": {"state_dir": os.path.join(cls.tmp, "state"), "timezone": "UTC", "server_name": "first"},
             "restore": {"target": "{db}_archive"},
             "web": section,
         })
         users_toml = "".join('[[web.users]]\nname = "%s"\npassword_hash = "%s"\nrole = "%s"\n\n'
                              % (u["name"], u["password_hash"], u["role"]) for u in users)
         dbs_toml = toml_dumps({"databases": [{"name": "sales"}, {"name": XSS}]})
+        # Read-only views of other stores: the second server's prefix, and a bucket that does
+        # not exist (its section shows the error; the page still renders).
+        stores_toml = "".join(
+            '[[web.stores]]\nname = "%s"\ntype = "s3"\nendpoint = "%s"\nregion = "%s"\nbucket = "%s"\n'
+            'prefix = "%s"\n\n' % (label, cls.s3.endpoint, cls.s3.region, bucket, prefix)
+            for label, bucket, prefix in (("second store", cls.s3.bucket, "web2/"),
+                                          ("gone", "no-such-bucket-here", "x/")))
         return write_config(os.path.join(cls.tmp, name),
-                            head + "\n" + users_toml + cls.s3.storage_toml(prefix="web/") + "\n" + dbs_toml)
+                            head + "\n" + users_toml + stores_toml + cls.s3.storage_toml(prefix="web/") + "\n" + dbs_toml)
 
     # ---- helpers ------------------------------------------------------------------
 
@@ -501,15 +521,22 @@ class WebConsoleTest(ServersTestCase):
         os.makedirs(folder, exist_ok=True)
         driver.save_screenshot(os.path.join(folder, name))
 
+    @staticmethod
+    def finder(driver):
+        """find(by, value): the element once the page that has it is loaded (clicks navigate
+        asynchronously)."""
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def find(by, value, timeout=15):
+            return WebDriverWait(driver, timeout).until(lambda d: d.find_element(by, value))
+        return find
+
     def test_browser_login_dashboard_restore_progress_and_phone_width(self):
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support.ui import WebDriverWait
         driver = self.browser()
         base = "http://127.0.0.1:%d" % self.web.port
-
-        def find(by, value, timeout=15):
-            """The element once the page that has it is loaded (clicks navigate asynchronously)."""
-            return WebDriverWait(driver, timeout).until(lambda d: d.find_element(by, value))
+        find = self.finder(driver)
 
         driver.get(base + "/")
         self.assertTrue(driver.current_url.endswith("/login"))
@@ -598,6 +625,185 @@ class WebConsoleTest(ServersTestCase):
                   and "favicon" not in e["message"] and "401" not in e["message"]
                   and "/archives/drop - Failed to load resource: the server responded with a status of 400"
                   not in e["message"]]  # the mistyped name above
+        self.assertEqual(severe, [])
+
+    # ---- many servers, one view: run records and [[web.stores]] -------------------------
+
+    def run_records(self, prefix):
+        """{key: record} of every run record under prefix (read with aws, not BackupBuddy)."""
+        out = {}
+        for key in self.s3.list_keys(prefix):
+            path = self.s3.fetch(key, os.path.join(self.tmp, "record.json"))
+            with open(path, encoding="utf-8") as f:
+                out[key] = json.load(f)
+        return out
+
+    def test_every_run_leaves_its_record_in_the_store(self):
+        records = self.run_records("web/!runs/first/")
+        self.assertTrue(records, self.s3.list_keys("web/"))
+        for key in records:
+            self.assertRegex(key, r"^web/!runs/first/\d{8}T\d{6}\.\d{3}Z\.json$")
+        first = records[sorted(records)[0]]
+        self.assertEqual(first["format"], "backupbuddy-run")
+        self.assertEqual(first["format_version"], 1)
+        self.assertEqual(first["server"], "first")
+        self.assertEqual(first["command"], "backup")
+        self.assertTrue(first["ok"])
+        self.assertEqual((first["databases"], first["backed_up"]), (2, 2))
+        self.assertTrue(first["tool_version"])
+        self.assertLessEqual(parse_iso_utc(first["started_at"]), parse_iso_utc(first["finished_at"]))
+        by_db = {r["database"]: r for r in first["results"]}
+        self.assertEqual(set(by_db), {"sales", XSS})
+        for r in self.first_results:
+            self.assertEqual(by_db[r["database"]]["id"], r["id"])
+            self.assertEqual(by_db[r["database"]]["stored_bytes"], r["stored_bytes"])
+            self.assertGreater(by_db[r["database"]]["dump_bytes"], 0)
+        # The second server's records are in its own prefix, under its own name.
+        second = self.run_records("web2/!runs/")
+        self.assertTrue(second)
+        self.assertTrue(all(k.startswith("web2/!runs/second/") for k in second), list(second))
+
+    def test_a_failing_run_record_says_which_database_failed_and_why(self):
+        proc = run_bb(["backup", "--no-prune", "sales", "no_such_db"], self.config, env=self.env, check=1)
+        self.assertIn("no_such_db", proc.stderr)
+        records = self.run_records("web/!runs/first/")
+        newest = records[sorted(records)[-1]]
+        self.assertFalse(newest["ok"])
+        self.assertEqual((newest["databases"], newest["backed_up"]), (2, 1))
+        failed = [r for r in newest["results"] if not r["ok"]]
+        self.assertEqual([r["database"] for r in failed], ["no_such_db"])
+        self.assertTrue(failed[0]["database_missing"])
+        self.assertIn("does not exist", failed[0]["error"])
+        # The console lists it with its outcome and serves its report.
+        auth = {"user": "view", "password": VIEW_PW}
+        status, _, text = self.web.request("GET", "/api/v1/runs", **auth)
+        self.assertEqual(status, 200, text)
+        run = json.loads(text)["runs"][0]
+        self.assertEqual((run["server"], run["ok"], run["backed_up"], run["databases"]), ("first", False, 1, 2))
+        self.assertEqual(run["failed"][0]["database"], "no_such_db")
+        status, _, text = self.web.request("GET", run["href"], **auth)
+        self.assertEqual(status, 200, text)
+        one = json.loads(text)
+        self.assertEqual(one["format"], "backupbuddy-run")
+        self.assertIn("no_such_db", one["report"])
+        cookie = self.web.login("view", VIEW_PW)
+        status, _, text = self.web.request("GET", "/runs", cookie=cookie)
+        self.assertEqual(status, 200, text[:300])
+        self.assertIn("1 of 2 databases backed up", text)
+        status, _, text = self.web.request("GET", run["href"][len("/api/v1"):], cookie=cookie)
+        self.assertEqual(status, 200, text[:300])
+        self.assertIn("no_such_db", text)
+        self.assertIn('id="run-report"', text)
+        status, _, _ = self.web.request("GET", "/api/v1/runs/first/20200101T000000.000Z", **auth)
+        self.assertEqual(status, 404)
+
+    def test_a_server_keeps_its_newest_hundred_run_records(self):
+        prefix = "web2/!runs/second/"
+        existing = self.run_records(prefix)
+        template = existing[sorted(existing)[0]]
+        # Older runs, as if this server had run for months (aws writes them, not BackupBuddy).
+        seeds = os.path.join(self.tmp, "seeds")
+        os.makedirs(seeds)
+        seeded = []
+        for i in range(100 - len(existing)):
+            run_id = "20200101T%02d%02d00.000Z" % (i // 60, i % 60)
+            body = dict(template, id=run_id, started_at="2020-01-01T00:00:00Z", finished_at="2020-01-01T00:00:01Z")
+            with open(os.path.join(seeds, run_id + ".json"), "w", encoding="utf-8") as f:
+                json.dump(body, f)
+            seeded.append(prefix + run_id + ".json")
+        with open(os.path.join(seeds, "notes.json"), "w", encoding="utf-8") as f:
+            f.write("{}")
+        self.s3.aws("s3", "cp", "--recursive", seeds, "s3://%s/%s" % (self.s3.bucket, prefix))
+        self.assertEqual(len(self.s3.list_keys(prefix)), 101)  # 100 records + notes.json
+        run_bb(["backup", "--no-prune", "ledger"], self.config2, env=self.env, check=0)  # run 101
+        keys = self.s3.list_keys(prefix)
+        records = [k for k in keys if k != prefix + "notes.json"]
+        self.assertEqual(len(records), 100)
+        self.assertIn(prefix + "notes.json", keys, "only run records are ever deleted")
+        self.assertNotIn(seeded[0], keys, "the oldest record goes")
+        self.assertIn(seeded[1], keys)
+        self.s3.aws("s3", "rm", "s3://%s/%snotes.json" % (self.s3.bucket, prefix))
+
+    def test_a_database_named_runs_backs_up_and_restores(self):
+        listing = parse_json_output(run_bb(["list", "--json"], self.config2, env=self.env, check=0))
+        self.assertEqual(sorted(d["name"] for d in listing["databases"]), ["!runs", "ledger"])
+        self.assertEqual(listing["unrecognized_objects"], 0)
+        self.assertTrue(any(k.startswith("web2/%21runs/") for k in self.s3.list_keys("web2/")))
+        # The run records beside it name it as one database among others.
+        records = self.run_records("web2/!runs/")
+        self.assertTrue(records, "no run records under web2/!runs/")
+        first = records[sorted(records)[0]]
+        by_db = {r["database"]: r for r in first["results"]}
+        newest = {d["name"]: d["newest_id"] for d in listing["databases"]}
+        self.assertTrue(by_db["!runs"]["ok"])
+        self.assertEqual(by_db["!runs"]["id"], newest["!runs"])
+        run_bb(["restore", "!runs", "--into", "runs_copy"], self.config2, env=self.env, check=0)
+        try:
+            self.assertEqual(self.pg.query_value("runs_copy", "select count(*) from t"), "42")
+        finally:
+            self.pg.drop_db("runs_copy")
+        # Pruning the store keeps every run record.
+        before = self.s3.list_keys("web2/!runs/")
+        run_bb(["prune"], self.config2, env=self.env, check=0)
+        self.assertEqual(self.s3.list_keys("web2/!runs/"), before)
+
+    def test_console_shows_the_other_stores_databases_and_last_runs(self):
+        other_before = self.s3.list_objects("web2/")
+        cookie = self.web.login("view", VIEW_PW)
+        status, _, text = self.web.request("GET", "/", cookie=cookie)
+        self.assertEqual(status, 200, text[:300])
+        self.assertIn('id="last-runs"', text)
+        self.assertIn("Store: second store", text)
+        for name in ("ledger", "!runs"):
+            self.assertIn(">%s<" % name, text)
+        self.assertIn(">second<", text)  # the second server's last run
+        self.assertIn("Store: gone", text)
+        self.assertIn("store-error", text)
+        self.assertIn("no-such-bucket-here", text)
+        self.assertNotIn(self.s3.secret_key, text)
+        self.assertNotIn(XSS, text)  # this store's hostile name is escaped everywhere
+        self.assertIn("&lt;img src=x onerror=alert(1)&gt;", text)
+        status, _, text = self.web.request("GET", "/api/v1/stores", user="view", password=VIEW_PW)
+        self.assertEqual(status, 200, text)
+        stores = {s["name"]: s for s in json.loads(text)["stores"]}
+        self.assertEqual(set(stores), {"second store", "gone"})
+        second = stores["second store"]
+        self.assertIsNone(second["error"])
+        self.assertEqual(sorted(d["name"] for d in second["databases"]), ["!runs", "ledger"])
+        self.assertEqual([r["server"] for r in second["last_runs"]], ["second"])
+        self.assertTrue(second["last_runs"][0]["ok"])
+        self.assertIn("no-such-bucket-here", stores["gone"]["error"])
+        self.assertEqual(stores["gone"]["databases"], [])
+        self.assertNotIn(self.s3.secret_key, text)
+        # Reading other stores never writes or deletes there.
+        self.assertEqual(self.s3.list_objects("web2/"), other_before)
+
+    def test_browser_run_history_and_other_stores(self):
+        from selenium.webdriver.common.by import By
+        driver = self.browser()
+        find = self.finder(driver)
+        driver.get("http://127.0.0.1:%d/login" % self.web.port)
+        find(By.ID, "name").send_keys("view")
+        find(By.ID, "password").send_keys(VIEW_PW)
+        find(By.ID, "sign-in").click()
+        find(By.ID, "last-runs")
+        sections = driver.find_elements(By.CSS_SELECTOR, "section.store")
+        self.assertEqual(len(sections), 2)
+        self.assertIn("ledger", sections[0].text)
+        self.assertIn("second", sections[0].text)
+        self.assertTrue(sections[1].find_elements(By.CSS_SELECTOR, ".store-error"))
+        self.screenshot(driver, "dashboard-stores.png")
+        find(By.ID, "all-runs").click()
+        find(By.ID, "runs")
+        self.screenshot(driver, "runs.png")
+        driver.find_elements(By.CSS_SELECTOR, "#runs a.run-link")[-1].click()  # the oldest: sales and XSS
+        report = find(By.ID, "run-report").text
+        self.assertIn("sales", report)
+        cells = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#run-results td")]
+        self.assertIn(XSS, cells)
+        self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "main img"), [])
+        self.screenshot(driver, "run.png")
+        severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE" and "favicon" not in e["message"]]
         self.assertEqual(severe, [])
 
 

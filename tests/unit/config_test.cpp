@@ -587,3 +587,54 @@ TEST_F(ConfigTest, WebErrorsNameFileLineAndFix) {
 
 }  // namespace
 }  // namespace bb
+
+namespace bb {
+namespace {
+
+TEST_F(ConfigTest, WebStoresTakeTheKeysOfStorage) {
+  g_env["AWS_ACCESS_KEY_ID"] = "AKENV";
+  g_env["AWS_SECRET_ACCESS_KEY"] = "secret-from-env";
+  Config c = parse(
+      "[backup]\nserver_name = \"db1\"\n"
+      "[[web.stores]]\nname = \"office\"\ntype = \"s3\"\nendpoint = \"http://127.0.0.1:9000\"\nbucket = \"b\"\n"
+      "prefix = \"pg2\"\npath_style = true\n"
+      "[[web.stores]]\nname = \"archive\"\ntype = \"local\"\npath = \"/srv/other\"\n");
+  EXPECT_EQ(c.backup.server_name, "db1");
+  ASSERT_EQ(c.web.stores.size(), 2u);
+  EXPECT_EQ(c.web.stores[0].name, "office");
+  EXPECT_EQ(c.web.stores[0].storage.type, StorageType::kS3);
+  EXPECT_EQ(c.web.stores[0].storage.prefix, "pg2/");
+  EXPECT_EQ(c.web.stores[0].storage.secret_access_key.value, "secret-from-env");
+  EXPECT_EQ(c.web.stores[0].location, "bb.toml:3");
+  EXPECT_EQ(c.web.stores[1].storage.type, StorageType::kLocal);
+  EXPECT_EQ(c.web.stores[1].storage.path, "/srv/other");
+  EXPECT_TRUE(parse("").web.stores.empty());
+  EXPECT_TRUE(parse("").backup.server_name.empty());
+}
+
+TEST_F(ConfigTest, WebStoreErrorsNameFileLineAndFix) {
+  std::string local = "type = \"local\"\npath = \"/srv/x\"\n";
+  EXPECT_NE(error_of("[[web.stores]]\n" + local).find("bb.toml:1: [[web.stores]] entry without name"),
+            std::string::npos);
+  std::string twice = error_of("[[web.stores]]\nname = \"a\"\n" + local + "[[web.stores]]\nname = \"a\"\n" + local);
+  EXPECT_NE(twice.find("bb.toml:5: web store \"a\" is listed twice (first at bb.toml:1)"), std::string::npos) << twice;
+  std::string unknown = error_of("[[web.stores]]\nname = \"a\"\n" + local + "colour = \"red\"\n");
+  EXPECT_NE(unknown.find("bb.toml:5: unknown key web.stores.colour — known keys: name, type"), std::string::npos)
+      << unknown;
+  std::string s3 = error_of("[[web.stores]]\nname = \"a\"\ntype = \"s3\"\nendpoint = \"http://h\"\n");
+  EXPECT_NE(s3.find("bb.toml:1: web.stores.bucket is missing"), std::string::npos) << s3;
+  std::string prefix = error_of("[[web.stores]]\nname = \"a\"\n" + local + "prefix = \"../pg\"\n");
+  EXPECT_NE(prefix.find("bb.toml:5: web.stores.prefix:"), std::string::npos) << prefix;
+  std::string secret = error_of(
+      "[[web.stores]]\nname = \"a\"\ntype = \"s3\"\nendpoint = \"http://h\"\nbucket = \"b\"\n"
+      "access_key_id = \"AK\"\nsecret_access_key = \"hunter2\"\nsecret_access_key_file = \"/x\"\n");
+  EXPECT_NE(secret.find("web.stores.secret_access_key and web.stores.secret_access_key_file are both set"),
+            std::string::npos) << secret;
+  EXPECT_EQ(secret.find("hunter2"), std::string::npos);
+  EXPECT_NE(error_of("[web]\nstores = 3\n").find("bb.toml:2: web.stores must be [[web.stores]] entries"),
+            std::string::npos);
+  EXPECT_NE(error_of("[backup]\nserver_name = \"\"\n").find("bb.toml:2: backup.server_name:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bb

@@ -88,3 +88,48 @@ TEST(Keys, UnrelatedKeysAreNotBackups) {
 
 }  // namespace
 }  // namespace bb
+
+namespace bb {
+namespace {
+
+TEST(RunKeys, RunIdsKeepMillisecondsAndSortByTime) {
+  TimePoint t = *parse_backup_id("20261124T040000Z") + std::chrono::milliseconds(7);
+  EXPECT_EQ(format_run_id(t), "20261124T040000.007Z");
+  EXPECT_EQ(parse_run_id("20261124T040000.007Z"), t);
+  EXPECT_LT(format_run_id(t), format_run_id(t + std::chrono::milliseconds(993)));
+  EXPECT_FALSE(parse_run_id("20261124T040000Z"));
+  EXPECT_FALSE(parse_run_id("20261124T040000.07Z"));
+  EXPECT_FALSE(parse_run_id("20261124T040000.0a7Z"));
+}
+
+TEST(RunKeys, RoundTripWithAnyServerName) {
+  for (std::string server : {"db1", "host.example.org", "a/b", "Ёж", "!runs"}) {
+    std::string key = run_key(server, "20261124T040000.123Z");
+    EXPECT_EQ(key.rfind("!runs/", 0), 0u) << key;
+    auto parsed = parse_run_key(key);
+    ASSERT_TRUE(parsed) << key;
+    EXPECT_EQ(parsed->server, server);
+    EXPECT_EQ(parsed->id, "20261124T040000.123Z");
+    EXPECT_EQ(key.rfind(server_runs_folder(server), 0), 0u);
+  }
+  EXPECT_EQ(run_key("db1", "20261124T040000.123Z"), "!runs/db1/20261124T040000.123Z.json");
+}
+
+TEST(RunKeys, NoDatabaseKeyIsARunKeyNorTheOtherWayRound) {
+  // Every byte a database name can hold: its keys never start with "!runs/".
+  for (std::string db : {"!runs", "!", "runs", "a!b", "_globals"}) {
+    std::string key = manifest_key(db, "20261124T040000Z");
+    EXPECT_NE(key.rfind(runs_folder(), 0), 0u) << key;
+    EXPECT_FALSE(parse_run_key(key)) << key;
+  }
+  EXPECT_EQ(encode_db_name("!runs"), "%21runs");
+  EXPECT_FALSE(parse_key(run_key("db1", "20261124T040000.123Z")));
+  EXPECT_FALSE(parse_globals_key(run_key("db1", "20261124T040000.123Z")));
+  EXPECT_FALSE(parse_run_key("!runs/db1/20261124T040000.123Z.txt"));
+  EXPECT_FALSE(parse_run_key("!runs/db%2/20261124T040000.123Z.json"));
+  EXPECT_FALSE(parse_run_key("!runs/20261124T040000.123Z.json"));
+  EXPECT_FALSE(parse_run_key("!runs/db1/x/20261124T040000.123Z.json"));
+}
+
+}  // namespace
+}  // namespace bb

@@ -35,7 +35,11 @@ class MemoryStorage : public Storage {
     uploads.push_back({key, id, std::chrono::system_clock::now()});
     return std::make_unique<Writer>(*this, key, std::move(id));
   }
-  void put(const std::string& key, std::string_view data) override { add(key, std::chrono::system_clock::now(), std::string(data)); }
+  bool fail_puts = false;  // put() throws StorageError, as an unreachable store would
+  void put(const std::string& key, std::string_view data) override {
+    if (fail_puts) throw StorageError("memory store: put refused (fail_puts)");
+    add(key, std::chrono::system_clock::now(), std::string(data));
+  }
   std::string get(const std::string& key) override {
     auto it = objects.find(key);
     if (it == objects.end()) throw NotFoundError("no " + key);
