@@ -30,6 +30,7 @@ nav{display:flex;gap:1rem;flex-wrap:wrap}
 .ok{color:#2e7d32;font-weight:600}
 .chart{display:block;max-width:100%;height:auto}
 .chart-large{width:100%;background:#fff}
+.chart-duration .chart-line{stroke:#b5590f}
 .checklist{list-style:none;padding:0}
 .checklist li{background:#fff;margin:.3rem 0;padding:.5rem;border-left:.3rem solid #a0a7b4;word-break:break-word}
 .checklist li.check-ok{border-color:#2e9d4f}.checklist li.check-failed{border-color:#d13b3b}.checklist li.check-warning{border-color:#d6a125}

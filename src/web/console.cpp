@@ -27,6 +27,7 @@
 #include "ops/json.h"
 #include "ops/list.h"
 #include "ops/restore.h"
+#include "ops/runs.h"
 #include "ops/schedule.h"
 #include "ops/verify.h"
 #include "state/state.h"
@@ -214,6 +215,43 @@ class Console {
     archives.erase(theirs, archives.end());
     return archives;
   }
+  // Each database's backup durations, oldest first, from the run records in the store
+  // (ops/runs: every server writing to this prefix). A record never changes once written,
+  // so each is read once and kept (by key) while the store lists it: the dashboard of 50
+  // databases reads no manifest and, after its first view, no record it has seen.
+  std::map<std::string, std::vector<double>> duration_history(Storage& storage) {
+    std::vector<RunKey> keys = list_run_keys(storage);  // newest first
+    std::map<std::string, std::map<std::string, double>> seen;
+    {
+      std::lock_guard lock(mutex_);
+      seen = run_durations_;
+    }
+    std::map<std::string, std::map<std::string, double>> now_listed;
+    for (const auto& key : keys) {
+      std::string k = run_key(key.server, key.id);
+      if (auto it = seen.find(k); it != seen.end()) {
+        now_listed.emplace(k, it->second);
+        continue;
+      }
+      std::map<std::string, double> durations;  // an unreadable record stays empty (read once)
+      try {
+        for (const auto& r : read_run_record(storage, key).results)
+          if (r.ok && !r.vanished) durations[r.database] = r.seconds;
+      } catch (const NotFoundError&) {
+        continue;  // trimmed by its server since the listing
+      } catch (const Error& e) {
+        log::warn(e.what());
+      }
+      now_listed.emplace(k, std::move(durations));
+    }
+    std::map<std::string, std::vector<double>> out;
+    for (auto it = keys.rbegin(); it != keys.rend(); ++it)
+      if (auto found = now_listed.find(run_key(it->server, it->id)); found != now_listed.end())
+        for (const auto& [db, seconds] : found->second) out[db].push_back(seconds);
+    std::lock_guard lock(mutex_);
+    run_durations_ = std::move(now_listed);
+    return out;
+  }
   // Each database's last run and verification from the state file (empty when unreadable).
   std::map<std::string, DatabaseState> recorded_state() {
     try {
@@ -258,6 +296,7 @@ class Console {
   // kVerifiedFor, not on every request.
   const std::string verified_key_ = random_token();
   std::map<std::string, Clock::time_point> verified_;
+  std::map<std::string, std::map<std::string, double>> run_durations_;  // run record key -> database -> seconds
   JobRunner jobs_;
 };
 
@@ -511,6 +550,12 @@ Html Console::login_page(const std::string& error, const std::string& login_toke
 void Console::dashboard(const Caller& caller, httplib::Response& res) {
   RunContext ctx(config_);
   StoreOverview overview = list_overview(ctx);
+  std::map<std::string, std::vector<double>> durations;
+  try {
+    durations = duration_history(ctx.storage());
+  } catch (const Error& e) {
+    log::warn(std::string("web: no duration history: ") + e.what());
+  }
   const date::time_zone* zone = resolve_zone(config_.backup.timezone);
   std::vector<ScheduleEntry> schedules = schedule_entries(config_);
   auto now = std::chrono::system_clock::now();
@@ -534,6 +579,11 @@ void Console::dashboard(const Caller& caller, httplib::Response& res) {
       chart.css_class = "chart-size";
       for (const auto& [time, bytes] : d.stored_history) chart.values.push_back(static_cast<double>(bytes));
       chart.format = [](double v) { return human_bytes(static_cast<std::uint64_t>(v)); };
+      Chart duration;
+      duration.title = d.name + ": " + words_.duration_history;
+      duration.css_class = "chart-duration";
+      if (auto it = durations.find(d.name); it != durations.end()) duration.values = it->second;
+      duration.format = [](double v) { return human_seconds(v); };
       body << "<tr class=\"status-row-"_html << status << "\"><td data-label=\""_html << words_.database
            << "\"><span class=\"status status-"_html << status << "\"></span><a class=\"db-link\" href=\"/databases/"_html
            << path_segment(d.name) << "\">"_html << d.name << "</a></td><td data-label=\""_html
@@ -543,7 +593,7 @@ void Console::dashboard(const Caller& caller, httplib::Response& res) {
            << "</td><td data-label=\""_html << words_.last_verified << "\" class=\"verified\">"_html
            << verification_text(d.state) << "</td><td data-label=\""_html << words_.next_run
            << "\" class=\"next-run\">"_html << (next ? format_local(*next, zone) : std::string(words_.not_scheduled))
-           << "</td><td data-label=\""_html << words_.history << "\">"_html << render_chart(chart) << "</td></tr>"_html;
+           << "</td><td data-label=\""_html << words_.history << "\">"_html << render_chart(chart) << render_chart(duration) << "</td></tr>"_html;
     }
     body << "</tbody></table><p class=\"note\">"_html << words_.time_zone_note << " ("_html
          << (config_.backup.timezone.empty() ? std::string("local") : config_.backup.timezone) << ").</p>"_html;

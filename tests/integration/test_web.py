@@ -429,6 +429,9 @@ class WebConsoleTest(ServersTestCase):
         # A size history chart per row: inline SVG with an accessible title, no script.
         self.assertIn('<svg class="chart chart-size"', row)
         self.assertIn("<title>sales: stored size per backup", row)
+        # ... and a duration history from the run records in the store (no manifest read).
+        self.assertIn('<svg class="chart chart-duration"', row)
+        self.assertRegex(row, r'chart-duration.*?<polyline')
         svg = re.search(r"<svg.*?</svg>", row).group(0)
         self.assertNotIn("script", svg)
         self.assertNotIn("style=", svg)
