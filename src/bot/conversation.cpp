@@ -423,7 +423,7 @@ void Conversation::enqueue(Job job, std::vector<Action>& out) {
     return;
   }
   queue_.push_back(RunningJob{job, std::nullopt});
-  msg.text = t(Msg::kQueued, {{"position", std::to_string(queue_.size())}});
+  msg.text = t(Msg::kQueued, {{"position", std::to_string(place_in_line(queue_.size() - 1))}});
   out.push_back(std::move(msg));
 }
 
@@ -537,15 +537,61 @@ void Conversation::start_next(std::vector<Action>& out) {
   start.job = job;
   out.push_back(std::move(start));
   // Everyone still waiting moves up one place.
+  renumber_queued(out);
+}
+
+std::size_t Conversation::place_in_line(std::size_t index) const {
+  return (running_ ? running_->waiting_at : 0) + index + 1;
+}
+
+void Conversation::renumber_queued(std::vector<Action>& out) {
   for (std::size_t i = 0; i < queue_.size(); ++i) {
     if (!queue_[i].message_id) continue;
     Action e;
     e.kind = Action::Kind::kEdit;
     e.chat_id = queue_[i].job.chat_id;
     e.message_id = *queue_[i].message_id;
-    e.text = t(Msg::kQueued, {{"position", std::to_string(i + 1)}});
+    e.text = t(Msg::kQueued, {{"position", std::to_string(place_in_line(i))}});
     out.push_back(std::move(e));
   }
+}
+
+std::vector<Action> Conversation::job_waiting(std::uint64_t job_id, std::size_t position) {
+  std::vector<Action> out;
+  if (!running_ || running_->job.id != job_id || position == 0) return out;
+  running_->waiting_at = position;
+  Action a;
+  a.chat_id = running_->job.chat_id;
+  a.text = t(Msg::kQueued, {{"position", std::to_string(position)}});
+  if (running_->message_id) {
+    a.kind = Action::Kind::kEdit;
+    a.message_id = *running_->message_id;
+  } else {
+    a.kind = Action::Kind::kSend;
+    a.job_id = job_id;
+  }
+  out.push_back(std::move(a));
+  renumber_queued(out);
+  return out;
+}
+
+std::vector<Action> Conversation::job_started(std::uint64_t job_id) {
+  std::vector<Action> out;
+  if (!running_ || running_->job.id != job_id || running_->waiting_at == 0) return out;
+  running_->waiting_at = 0;
+  Action a;
+  a.chat_id = running_->job.chat_id;
+  a.text = starting_text(running_->job);
+  if (running_->message_id) {
+    a.kind = Action::Kind::kEdit;
+    a.message_id = *running_->message_id;
+  } else {
+    a.kind = Action::Kind::kSend;
+    a.job_id = job_id;
+  }
+  out.push_back(std::move(a));
+  renumber_queued(out);
+  return out;
 }
 
 std::vector<Action> Conversation::cancel_queued() {

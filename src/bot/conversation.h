@@ -109,6 +109,11 @@ class Conversation {
   void job_message_sent(std::uint64_t job_id, std::int64_t message_id);
   // Progress of the running job (the bot throttles the calls).
   std::vector<Action> job_progress(std::uint64_t job_id, std::uint64_t done, std::uint64_t total);
+  // The running job (after kStartJob) waits in the job queue shared with the web console,
+  // at that place in line: its chat is told so (and the jobs queued behind it move back).
+  std::vector<Action> job_waiting(std::uint64_t job_id, std::size_t position);
+  // The shared queue started the job: a chat that was told it waits hears that it starts.
+  std::vector<Action> job_started(std::uint64_t job_id);
   // The job ended: tell its chat, then start the next queued job (if any).
   std::vector<Action> job_finished(std::uint64_t job_id, const JobOutcome& outcome);
   // The bot is stopping: tell every queued job's chat it will not run.
@@ -141,6 +146,7 @@ class Conversation {
   struct RunningJob {
     Job job;
     std::optional<std::int64_t> message_id;
+    std::size_t waiting_at = 0;  // the running job: its place in the shared queue's line (0: runs)
   };
 
   bool is_admin(std::int64_t user) const;
@@ -162,6 +168,10 @@ class Conversation {
   void request_backup(const Incoming& u, const std::string& db, std::vector<Action>& out);
   void enqueue(Job job, std::vector<Action>& out);
   void start_next(std::vector<Action>& out);
+  // Edits the "queued" message of every job waiting behind the running one to its place.
+  void renumber_queued(std::vector<Action>& out);
+  // A waiting job's place in line: the running job's own place (when it waits) plus index + 1.
+  std::size_t place_in_line(std::size_t index) const;
   std::string starting_text(const Job& job) const;
   std::string job_what(const Job& job) const;
   void reply(const Incoming& u, std::string text, Keyboard keyboard, std::vector<Action>& out, bool edit) const;

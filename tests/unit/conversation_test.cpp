@@ -372,6 +372,36 @@ TEST(Conversation, SecondRequestIsQueuedWithItsPositionAndRunsAfter) {
   EXPECT_FALSE(c.running_job());
 }
 
+TEST(Conversation, AJobWaitingInTheSharedQueueSaysItsPlaceThenThatItStarts) {
+  FakeBackend backend = make_backend();
+  Conversation c(backend, settings(Language::kEn));
+  auto go = c.handle(text("/backup buh2_db"));
+  ASSERT_TRUE(has_kind(go, Action::Kind::kStartJob));
+  std::uint64_t job = *c.running_job();
+  c.job_message_sent(job, 700);
+  // The web console's jobs are ahead of it in the queue the bot shares.
+  auto waiting = c.job_waiting(job, 2);
+  ASSERT_EQ(waiting.size(), 1u);
+  EXPECT_EQ(waiting[0].kind, Action::Kind::kEdit);
+  EXPECT_EQ(waiting[0].message_id, 700);
+  EXPECT_EQ(waiting[0].text, render(Language::kEn, Msg::kQueued, {{"position", "2"}}));
+  // A bot request behind it counts the jobs ahead of its own too.
+  auto behind = c.handle(text("/backup zup3"));
+  EXPECT_FALSE(has_kind(behind, Action::Kind::kStartJob));
+  EXPECT_EQ(message_of(behind).text, render(Language::kEn, Msg::kQueued, {{"position", "3"}}));
+  c.job_message_sent(message_of(behind).job_id, 800);
+  auto started = c.job_started(job);
+  ASSERT_EQ(started.size(), 2u);
+  EXPECT_EQ(started[0].message_id, 700);
+  EXPECT_EQ(started[0].text, render(Language::kEn, Msg::kBackupStarting, {{"db", "buh2_db"}}));
+  EXPECT_EQ(started[1].message_id, 800);
+  EXPECT_EQ(started[1].text, render(Language::kEn, Msg::kQueued, {{"position", "1"}}));
+  // A job that did not wait is not announced twice; another job's ids change nothing.
+  EXPECT_TRUE(c.job_started(job).empty());
+  EXPECT_TRUE(c.job_waiting(job + 100, 1).empty());
+  EXPECT_TRUE(c.job_waiting(job, 0).empty());
+}
+
 TEST(Conversation, BackupOnlyOfConfiguredDatabases) {
   FakeBackend backend = make_backend();
   Conversation c(backend, settings(Language::kEn));
