@@ -224,6 +224,9 @@ struct Bot::Impl {
     auto ran = std::make_shared<std::atomic<bool>>(false);
     auto last = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
     JobFollower follower;
+    follower.moved = [this, id = job.id](std::size_t position) {
+      perform(worker_api, locked([&] { return conversation.job_waiting(id, position); }));
+    };
     follower.started = [this, id = job.id] { perform(worker_api, locked([&] { return conversation.job_started(id); })); };
     follower.progress = [this, id = job.id, last](std::uint64_t done, std::uint64_t total) {
       auto now = std::chrono::steady_clock::now();
@@ -269,12 +272,9 @@ struct Bot::Impl {
       auto it = in_flight.find(job.id);
       if (it != in_flight.end()) it->second = queue_id;
     }
-    // While the conversation is locked the job's started callback waits, so the chat hears
-    // "waiting" before it hears "starting".
-    perform(api, locked([&] {
-      std::size_t position = queue.position(queue_id);
-      return position == 0 ? std::vector<Action>{} : conversation.job_waiting(job.id, position);
-    }));
+    // The chat hears "starting" or its place in line (the conversation knows whether the
+    // job started meanwhile).
+    perform(api, locked([&] { return conversation.job_submitted(job.id, queue.position(queue_id)); }));
   }
 
   // Calls the conversation under its lock.

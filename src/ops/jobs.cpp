@@ -3,6 +3,9 @@
 
 #include <openssl/rand.h>
 
+#include <utility>
+#include <vector>
+
 #include "util/error.h"
 #include "util/log.h"
 
@@ -101,6 +104,7 @@ bool JobQueue::withdraw(const std::string& id) {
 void JobQueue::worker() {
   for (;;) {
     std::string id;
+    std::vector<std::pair<std::function<void(std::size_t)>, std::size_t>> moved;  // every waiting job moves up
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -108,6 +112,15 @@ void JobQueue::worker() {
       id = queue_.front();
       queue_.pop_front();
       jobs_.at(id).state = "running";
+      for (std::size_t i = 0; i < queue_.size(); ++i)
+        if (const auto& f = jobs_.at(queue_[i]).follower.moved) moved.emplace_back(f, i + 1);
+    }
+    for (const auto& [callback, position] : moved) {
+      try {
+        callback(position);
+      } catch (const std::exception& e) {
+        log::warn(std::string("jobs: following a waiting job failed: ") + log::mask_secrets(e.what()));
+      }
     }
     run(id);
   }

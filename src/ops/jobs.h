@@ -2,8 +2,8 @@
 // bot, hosted together by `serve`): restores and backups run one at a time, in order, on
 // one worker thread; every job has an unguessable id, a state (queued, running, done,
 // failed), its progress, its place in line while it waits, and its result or the reason it
-// failed. A front end can follow a job (started / progress / finished callbacks, called on
-// the worker thread). The oldest finished jobs are forgotten.
+// failed. A front end can follow a job (moved up in line / started / progress / finished
+// callbacks, called on the worker thread). The oldest finished jobs are forgotten.
 #pragma once
 
 #include <condition_variable>
@@ -38,6 +38,8 @@ struct JobEnd {
 // Callbacks that follow one job; each (when set) is called on the worker thread, never
 // while the queue is locked, so a callback may submit or describe jobs.
 struct JobFollower {
+  // The job still waits, now at this place in line (a job ahead of it started).
+  std::function<void(std::size_t position)> moved;
   std::function<void()> started;
   ProgressCallback progress;
   std::function<void(const JobEnd&)> finished;

@@ -6,8 +6,8 @@ not; SIGHUP with a broken config keeps the old one (the process goes on and stil
 backups on SIGUSR1, "run what is due now"); SIGTERM during an upload exits 0 quickly with
 no manifest for the interrupted backup, no open multipart upload, earlier backups intact;
 with [telegram] and [web], the bot and the web console share one job queue (a restore
-asked through the API waits, at place 1, behind the bot's running restore; both end with
-their archives; SIGTERM exits 0 and leaves no temporary database); a taken [web] port or a
+asked through the API waits, at place 1, behind the bot's running restore, and a backup
+asked in the bot then says it is number 2; all end, the restores with their archives; SIGTERM exits 0 and leaves no temporary database); a taken [web] port or a
 bad TLS file stops serve at start with a clear error.
 """
 
@@ -185,13 +185,13 @@ class ServeTest(ServersTestCase):
     def test_bot_and_web_console_share_one_job_queue(self):
         name = "queue"
         self.pg.create_db("queue_db")
-        # Big enough that a restore capped at 100 KB/s takes seconds: time to see the other wait.
+        # Big enough that a restore capped at 60 KB/s takes seconds: time to see the others wait.
         self.pg.psql("queue_db", "create table q(a text, b text); insert into q select md5(g::text), "
                      "md5((g * 7)::text) from generate_series(1, 12000) g;")
         port = free_port()
         with Emulator() as tg:
             text = self.config_text(name, [("queue_db", "0 3 * * %s" % not_today())],
-                                    storage_extra='max_download_rate = "100KB/s"\n')
+                                    storage_extra='max_download_rate = "60KB/s"\n')
             text += '[restore]\ntarget = "{db}_from_bot"\n\n'
             text += ('[telegram]\ntoken = "%s"\nadmins = [%d]\napi_url = "%s"\nlanguage = "en"\n\n'
                      % (TOKEN, ADMIN, tg.url))
@@ -233,6 +233,9 @@ class ServeTest(ServersTestCase):
                 self.assertEqual(status, 200, body)
                 job = json.loads(body)
                 self.assertEqual((job["state"], job.get("position")), ("queued", 1), job)
+                # A backup asked in the bot now waits behind both, and says so.
+                tg.say("/backup queue_db")
+                tg.wait_message(ADMIN, lambda m: "you are number 2 in the queue" in m["text"], "place 2", timeout=10)
                 done = tg.wait_message(ADMIN, lambda m: m["text"].startswith(("Ready:", "Could not")), "bot result",
                                        timeout=120)
                 self.assertTrue(done["text"].startswith("Ready: database queue_db_from_bot"), done)
@@ -246,9 +249,12 @@ class ServeTest(ServersTestCase):
                 self.assertEqual(job["result"]["database"], "queue_db_from_web")
                 for archive in ("queue_db_from_bot", "queue_db_from_web"):
                     self.assertEqual(self.pg.query_value(archive, "select count(*) from q"), "12000")
-                # In the order asked: the bot's first, then the API's.
+                tg.wait_message(ADMIN, lambda m: m["text"].startswith("Ready: a backup of queue_db"), "bot backup",
+                                timeout=60)
+                # In the order asked: the bot's restore, the API's, then the bot's backup.
                 log = log_text()
                 self.assertLess(log.index('into "queue_db_from_bot"'), log.index('into "queue_db_from_web"'), log)
+                self.assertLess(log.index('into "queue_db_from_web"'), log.index("started a backup of"), log)
             finally:
                 proc.send_signal(signal.SIGTERM)
                 try:

@@ -148,6 +148,41 @@ TEST(JobQueueTest, FollowersHearStartProgressAndEndOnTheWorkerThread) {
   EXPECT_EQ(heard, (std::vector<std::string>{"started", "progress 1/2", "finished ok {\"database\":\"a_archive\"}"}));
 }
 
+TEST(JobQueueTest, WaitingJobsHearTheirNewPlaceWhenAJobAheadStarts) {
+  JobQueue jobs;
+  Gate first_gate, second_gate;
+  std::mutex m;
+  std::vector<std::string> heard;
+  auto blocking = [](Gate& gate) {
+    return [&gate](const ProgressCallback&) {
+      gate.wait();
+      return ojson::object();
+    };
+  };
+  auto follow = [&](std::string name) {
+    JobFollower f;
+    f.moved = [&, name](std::size_t position) {
+      std::lock_guard g(m);
+      heard.push_back(name + " now " + std::to_string(position));
+    };
+    return f;
+  };
+  std::string a = jobs.submit("restore", "ops", "a", blocking(first_gate));
+  wait_for(jobs, a, {"running"});
+  std::string b = jobs.submit("restore", "telegram:1", "b", blocking(second_gate), follow("b"));
+  std::string c = jobs.submit("backup", "ops", "c", [](const ProgressCallback&) { return ojson::object(); },
+                              follow("c"));
+  EXPECT_EQ(jobs.position(c), 2u);
+  first_gate.open();
+  EXPECT_EQ(wait_for(jobs, b, {"running"})["state"], "running");
+  {
+    std::lock_guard g(m);
+    EXPECT_EQ(heard, std::vector<std::string>{"c now 1"});  // b started: it is no longer waiting
+  }
+  second_gate.open();
+  EXPECT_EQ(wait_for(jobs, c, {"done"})["state"], "done");
+}
+
 TEST(JobQueueTest, AWaitingJobCanBeWithdrawnARunningOneCannot) {
   JobQueue jobs;
   Gate gate;
