@@ -166,10 +166,7 @@ struct Bot::Impl {
       case Action::Kind::kSend: {
         std::int64_t id = 0;
         with_retry([&] { id = api.send_message(a.chat_id, log::mask_secrets(a.text), a.keyboard); });
-        if (a.job_id != 0 && id != 0) {
-          std::lock_guard<std::mutex> g(conversation_mutex);
-          conversation.job_message_sent(a.job_id, id);
-        }
+        if (a.job_id != 0 && id != 0) perform(api, locked([&] { return conversation.job_message_sent(a.job_id, id); }));
         return;
       }
       case Action::Kind::kEdit:

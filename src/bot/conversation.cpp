@@ -435,8 +435,16 @@ void Conversation::say_about(const ActiveJob& job, std::string text, std::vector
   out.push_back(std::move(a));
 }
 
-void Conversation::job_message_sent(std::uint64_t job_id, std::int64_t message_id) {
-  if (ActiveJob* j = find_job(job_id)) j->message_id = message_id;
+std::vector<Action> Conversation::job_message_sent(std::uint64_t job_id, std::int64_t message_id) {
+  std::vector<Action> out;
+  ActiveJob* j = find_job(job_id);
+  if (!j) return out;
+  j->message_id = message_id;
+  if (j->started && j->waiting_at > 0) {  // it said "queued", but the job started meanwhile
+    j->waiting_at = 0;
+    say_about(*j, starting_text(j->job), out);
+  }
+  return out;
 }
 
 std::vector<Action> Conversation::job_submitted(std::uint64_t job_id, std::size_t position) {
@@ -466,8 +474,9 @@ std::vector<Action> Conversation::job_started(std::uint64_t job_id) {
   ActiveJob* j = find_job(job_id);
   if (!j || j->started) return out;
   j->started = true;
-  if (j->waiting_at > 0 && j->message_id) say_about(*j, starting_text(j->job), out);
+  if (j->waiting_at == 0 || !j->message_id) return out;  // no message yet: job_message_sent() says it
   j->waiting_at = 0;
+  say_about(*j, starting_text(j->job), out);
   return out;
 }
 

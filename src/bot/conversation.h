@@ -105,8 +105,9 @@ class Conversation {
   std::vector<Action> handle(const Incoming& update);
   // Sets the bot's own username once getMe told it (see ConversationSettings).
   void set_bot_username(std::string username) { settings_.bot_username = std::move(username); }
-  // The bot sent a job's progress message (an Action with job_id) as message_id.
-  void job_message_sent(std::uint64_t job_id, std::int64_t message_id);
+  // The bot sent a job's progress message (an Action with job_id) as message_id. When the
+  // job started while its "queued" message was on its way, returns the edit that says so.
+  std::vector<Action> job_message_sent(std::uint64_t job_id, std::int64_t message_id);
   // The bot put the job of a kStartJob into the job queue (shared with the web console)
   // at that place in line (0: it runs already): its chat hears "starting" or its place.
   std::vector<Action> job_submitted(std::uint64_t job_id, std::size_t position);

@@ -86,7 +86,7 @@ std::optional<nlohmann::ordered_json> JobQueue::describe(const std::string& id) 
 std::size_t JobQueue::position(const std::string& id) const {
   std::lock_guard lock(mutex_);
   for (std::size_t i = 0; i < queue_.size(); ++i)
-    if (queue_[i] == id) return i + 1;
+    if (queue_[i] == id) return i == 0 && !busy_ ? 0 : i + 1;
   return 0;
 }
 
@@ -104,7 +104,7 @@ bool JobQueue::withdraw(const std::string& id) {
 void JobQueue::worker() {
   for (;;) {
     std::string id;
-    std::vector<std::pair<std::function<void(std::size_t)>, std::size_t>> moved;  // every waiting job moves up
+    std::vector<std::pair<MovedCallback, std::size_t>> moved;  // every waiting job moves up
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -112,17 +112,13 @@ void JobQueue::worker() {
       id = queue_.front();
       queue_.pop_front();
       jobs_.at(id).state = "running";
+      busy_ = true;
       for (std::size_t i = 0; i < queue_.size(); ++i)
         if (const auto& f = jobs_.at(queue_[i]).follower.moved) moved.emplace_back(f, i + 1);
     }
-    for (const auto& [callback, position] : moved) {
-      try {
-        callback(position);
-      } catch (const std::exception& e) {
-        log::warn(std::string("jobs: following a waiting job failed: ") + log::mask_secrets(e.what()));
-      }
-    }
-    run(id);
+    run(id, moved);
+    std::lock_guard lock(mutex_);
+    busy_ = false;
   }
   // Stopping: what still waits will not run; its followers hear so.
   for (;;) {
@@ -137,7 +133,7 @@ void JobQueue::worker() {
   }
 }
 
-void JobQueue::run(const std::string& id) {
+void JobQueue::run(const std::string& id, const std::vector<std::pair<MovedCallback, std::size_t>>& moved) {
   JobWork work;
   JobFollower follower;
   {
@@ -151,6 +147,14 @@ void JobQueue::run(const std::string& id) {
       follower.started();
     } catch (const std::exception& e) {
       log::warn("jobs: following job " + id + " failed: " + log::mask_secrets(e.what()));
+    }
+  }
+  // Then every job still waiting hears its new place.
+  for (const auto& [callback, position] : moved) {
+    try {
+      callback(position);
+    } catch (const std::exception& e) {
+      log::warn(std::string("jobs: following a waiting job failed: ") + log::mask_secrets(e.what()));
     }
   }
   ProgressCallback progress = [this, id, &follower](std::uint64_t done, std::uint64_t total) {

@@ -17,6 +17,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "util/progress.h"
 #include "util/time.h"
@@ -38,7 +40,8 @@ struct JobEnd {
 // Callbacks that follow one job; each (when set) is called on the worker thread, never
 // while the queue is locked, so a callback may submit or describe jobs.
 struct JobFollower {
-  // The job still waits, now at this place in line (a job ahead of it started).
+  // The job still waits, now at this place in line (a job ahead of it started; called
+  // after that job's started callback).
   std::function<void(std::size_t position)> moved;
   std::function<void()> started;
   ProgressCallback progress;
@@ -64,7 +67,8 @@ class JobQueue {
   // {"id", "kind", "database", "user", "state", "position"?, "progress": {"done", "total"},
   // "result"? , "reason"?, "created", "finished"?}; nullopt for an unknown id.
   std::optional<nlohmann::ordered_json> describe(const std::string& id) const;
-  // A waiting job's place in line (1: runs next); 0 when it runs, has ended or is unknown.
+  // A waiting job's place in line (1: runs after the running job); 0 when it runs, starts
+  // now (first in line and nothing runs), has ended or is unknown.
   std::size_t position(const std::string& id) const;
   // Takes a job that has not started out of the line and forgets it (its finished callback
   // is not called); false when it already runs, has ended or is unknown.
@@ -81,9 +85,11 @@ class JobQueue {
     JobWork work;
     JobFollower follower;
   };
+  using MovedCallback = std::function<void(std::size_t)>;
   void worker();
-  // Runs one job outside the lock (id was taken from the line).
-  void run(const std::string& id);
+  // Runs one job outside the lock (id was taken from the line); tells the waiting jobs'
+  // followers their new places once its started callback returned.
+  void run(const std::string& id, const std::vector<std::pair<MovedCallback, std::size_t>>& moved);
   // Records how a job ended and calls its finished callback.
   void finish(const std::string& id, JobEnd end);
 
@@ -94,6 +100,7 @@ class JobQueue {
   std::deque<std::string> queue_;     // ids waiting, first runs next
   std::deque<std::string> finished_;  // ids of ended jobs, oldest first (the oldest are forgotten)
   bool stopping_ = false;
+  bool busy_ = false;  // a job runs
   std::thread thread_;
 };
 

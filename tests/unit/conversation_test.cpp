@@ -393,7 +393,7 @@ TEST(Conversation, RequestsGoIntoTheSharedQueueAtOnceAndSayTheirPlaceInLine) {
   EXPECT_TRUE(c.job_finished(third.job_id, failed).empty());  // ended once
 }
 
-TEST(Conversation, AJobThatStartedBeforeItsMessageSaysStarting) {
+TEST(Conversation, AJobThatStartedBeforeItsMessageWasSentSaysStarting) {
   FakeBackend backend = make_backend();
   Conversation c(backend, settings(Language::kEn));
   auto go = c.handle(text("/backup buh2_db"));
@@ -402,7 +402,18 @@ TEST(Conversation, AJobThatStartedBeforeItsMessageSaysStarting) {
   EXPECT_TRUE(c.job_started(job).empty());  // no message yet: nothing to edit
   // The place seen when it was handed in is already past.
   EXPECT_EQ(message_of(c.job_submitted(job, 1)).text, render(Language::kEn, Msg::kBackupStarting, {{"db", "buh2_db"}}));
+  EXPECT_TRUE(c.job_message_sent(job, 70).empty());
   EXPECT_TRUE(c.job_waiting(job + 100, 1).empty());
+  // Told "queued", then started before that message was sent: the sent message is corrected.
+  c.handle(text("/backup zup3"));
+  std::uint64_t second = job + 1;
+  EXPECT_EQ(message_of(c.job_submitted(second, 1)).text, render(Language::kEn, Msg::kQueued, {{"position", "1"}}));
+  EXPECT_TRUE(c.job_started(second).empty());
+  auto corrected = c.job_message_sent(second, 71);
+  ASSERT_EQ(corrected.size(), 1u);
+  EXPECT_EQ(corrected[0].kind, Action::Kind::kEdit);
+  EXPECT_EQ(corrected[0].message_id, 71);
+  EXPECT_EQ(corrected[0].text, render(Language::kEn, Msg::kBackupStarting, {{"db", "zup3"}}));
 }
 
 TEST(Conversation, BackupOnlyOfConfiguredDatabases) {
