@@ -7,8 +7,10 @@ backups on SIGUSR1, "run what is due now"); SIGTERM during an upload exits 0 qui
 no manifest for the interrupted backup, no open multipart upload, earlier backups intact;
 with [telegram] and [web], the bot and the web console share one job queue (a restore
 asked through the API waits, at place 1, behind the bot's running restore, and a backup
-asked in the bot then says it is number 2; all end, the restores with their archives; SIGTERM exits 0 and leaves no temporary database); a taken [web] port or a
-bad TLS file stops serve at start with a clear error.
+asked in the bot then says it is number 2; all end, the restores with their archives;
+SIGHUP with a changed [web] keeps the console on its address and logs so; SIGTERM exits 0
+and leaves no temporary database); a taken [web] port or a bad TLS file stops serve at
+start with a clear error.
 """
 
 import datetime as dt
@@ -255,6 +257,13 @@ class ServeTest(ServersTestCase):
                 log = log_text()
                 self.assertLess(log.index('into "queue_db_from_bot"'), log.index('into "queue_db_from_web"'), log)
                 self.assertLess(log.index('into "queue_db_from_web"'), log.index("started a backup of"), log)
+                # SIGHUP with a changed [web]: the console keeps what it started with, and the log says so.
+                write_config(cfg, text.replace('[web]\nlisten = "127.0.0.1:%d"\n' % port,
+                                               '[web]\nlisten = "127.0.0.1:%d"\n' % free_port()))
+                proc.send_signal(signal.SIGHUP)
+                self.wait_for("the reload", lambda: "[web] changed" in log_text(), timeout=20, log=log_text)
+                status, _, body = web.request("GET", "/api/v1/jobs/" + job_id, **auth)
+                self.assertEqual(status, 200, body)
             finally:
                 proc.send_signal(signal.SIGTERM)
                 try:
