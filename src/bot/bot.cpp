@@ -340,15 +340,15 @@ struct Bot::Impl {
       }
     } catch (...) {
       request_cancel();  // a fatal polling error ends the process: undo the running job too
-      stop_worker();
+      stop_jobs();
       throw;
     }
-    stop_worker();
+    stop_jobs();
   }
 
   // Says "cancelled" to the chats of queued jobs, takes the job waiting in the shared queue
   // out of it, and waits until the running one (cancelled by the stop request) has ended.
-  void stop_worker() {
+  void stop_jobs() {
     perform(poll_api, locked([&] { return conversation.cancel_queued(); }));
     std::vector<std::uint64_t> withdrawn;
     {

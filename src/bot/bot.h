@@ -2,8 +2,8 @@
 // moves past an update only after it was handled) feeds the Conversation; its restores
 // and backups are jobs of a JobQueue (ops/jobs.h: its own under `backupbuddy bot`, the one
 // shared with the web console under `serve`), followed to edit one progress message at
-// most every few seconds and to tell the chat the job's place while it waits. CoreBackend is the real BotBackend over storage, PostgreSQL and the
-// state file.
+// most every few seconds and to tell the chat the job's place while it waits. CoreBackend
+// is the real BotBackend over storage, PostgreSQL and the state file.
 #pragma once
 
 #include <chrono>
@@ -45,7 +45,7 @@ struct BotTiming {
   std::chrono::seconds max_backoff{60};              // network errors: 1 s, 2 s, 4 s ... up to this
 };
 
-// The bot: run() polls until bb::cancel_requested(), then takes its waiting job out of the
+// The bot: run() polls until bb::cancel_requested(), then takes its waiting jobs out of the
 // queue, waits for its running one (cancelled cleanly by the same stop request) and
 // returns. The queue must outlive the bot.
 class Bot {

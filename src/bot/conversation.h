@@ -190,7 +190,7 @@ class Conversation {
   std::deque<ActiveJob> jobs_;  // the bot's jobs in the job queue, in the order submitted
 };
 
-// Runs a job against the backend (called by the bot's worker thread; never throws:
+// Runs a job against the backend (called on the job queue's worker thread; never throws:
 // every failure is in the outcome, a stop request as cancelled).
 JobOutcome run_job(BotBackend& backend, const Job& job, const ProgressCallback& progress);
 
