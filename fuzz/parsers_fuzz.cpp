@@ -411,12 +411,20 @@ void fuzz_telegram(const std::string& text) {
     }
     std::vector<bb::bot::Action> actions = conv.handle(raw.incoming);
     check_actions(actions, &raw.incoming);
-    // Run the jobs it started, as the bot's worker would.
+    // Run the jobs it started, as the bot does with the job queue: handed in (at a place in
+    // line), its message sent, started, progress, finished.
     for (std::size_t i = 0; i < actions.size(); ++i) {
       const auto& a = actions[i];
-      if (a.kind == bb::bot::Action::Kind::kSend && a.job_id) conv.job_message_sent(a.job_id, 4242);
+      if (a.kind == bb::bot::Action::Kind::kSend && a.job_id) check_actions(conv.job_message_sent(a.job_id, 4242), nullptr);
       if (a.kind != bb::bot::Action::Kind::kStartJob || !a.job) continue;
       bb::bot::Job job = *a.job;
+      for (const auto& said : conv.job_submitted(job.id, job.id % 3)) {
+        check_actions({said}, nullptr);
+        if (said.kind == bb::bot::Action::Kind::kSend && said.job_id)
+          check_actions(conv.job_message_sent(said.job_id, 4243), nullptr);
+      }
+      check_actions(conv.job_waiting(job.id, 1), nullptr);
+      check_actions(conv.job_started(job.id), nullptr);
       check_actions(conv.job_progress(job.id, 10, 100), nullptr);
       bb::bot::JobOutcome outcome = bb::bot::run_job(backend, job, {});
       auto more = conv.job_finished(job.id, outcome);

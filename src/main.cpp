@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
   auto* keygen = app.add_subcommand("keygen", "create an age key pair for [encryption]; prints the public key");
   keygen->add_option("-o,--output", keygen_output, "where to write the private key (never overwritten)");
 
-  auto* serve = app.add_subcommand("serve", "run the scheduler (and the Telegram bot when configured) until stopped");
+  auto* serve = app.add_subcommand("serve", "run the scheduler (and the Telegram bot and the web console when configured) until stopped");
 
   bool status_json = false;
   auto* status = app.add_subcommand("status", "the last backup and verification of every database (state file)");

@@ -1,14 +1,17 @@
-// Bot: polling loop, job worker and the real backend (see bot.h).
+// Bot: polling loop, its jobs in the shared queue, and the real backend (see bot.h).
 #include "bot/bot.h"
 
+#include <atomic>
 #include <condition_variable>
-#include <deque>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "catalog/inventory.h"
 #include "ops/archives.h"
 #include "ops/backups.h"
+#include "ops/json.h"
 #include "ops/list.h"
 #include "notify/metrics.h"
 #include "notify/notifier.h"
@@ -119,8 +122,9 @@ std::map<std::string, DatabaseState> CoreBackend::status() {
 // ---- Bot -----------------------------------------------------------------------------
 
 struct Bot::Impl {
-  Impl(const Config& config, BotBackend& backend, BotTiming timing)
+  Impl(const Config& config, BotBackend& backend, JobQueue& queue, BotTiming timing)
       : backend(backend),
+        queue(queue),
         timing(timing),
         poll_api(config.telegram.api_url, config.telegram.token.value),
         worker_api(config.telegram.api_url, config.telegram.token.value),
@@ -153,22 +157,16 @@ struct Bot::Impl {
       case Action::Kind::kLog:
         log::warn(a.text);
         return;
-      case Action::Kind::kStartJob: {
-        std::lock_guard<std::mutex> g(jobs_mutex);
-        jobs.push_back(*a.job);
-        jobs_cv.notify_one();
+      case Action::Kind::kStartJob:
+        start_job(api, *a.job);
         return;
-      }
       case Action::Kind::kAnswerCallback:
         with_retry([&] { api.answer_callback_query(a.callback_id); });
         return;
       case Action::Kind::kSend: {
         std::int64_t id = 0;
         with_retry([&] { id = api.send_message(a.chat_id, log::mask_secrets(a.text), a.keyboard); });
-        if (a.job_id != 0 && id != 0) {
-          std::lock_guard<std::mutex> g(conversation_mutex);
-          conversation.job_message_sent(a.job_id, id);
-        }
+        if (a.job_id != 0 && id != 0) perform(api, locked([&] { return conversation.job_message_sent(a.job_id, id); }));
         return;
       }
       case Action::Kind::kEdit:
@@ -212,41 +210,75 @@ struct Bot::Impl {
     perform(poll_api, actions);
   }
 
-  void worker_loop() {
-    for (;;) {
-      Job job;
-      {
-        std::unique_lock<std::mutex> g(jobs_mutex);
-        jobs_cv.wait(g, [&] { return stopping || !jobs.empty(); });
-        if (jobs.empty()) return;  // stopping, nothing left
-        job = jobs.front();
-        jobs.pop_front();
-      }
+  // Puts a job into the shared queue and follows it there: the chat hears its place while
+  // it waits behind other jobs (e.g. the web console's), its progress, and how it ended.
+  void start_job(TelegramApi& api, const Job& job) {
+    {
+      std::lock_guard<std::mutex> g(jobs_mutex);
+      in_flight[job.id] = "";
+    }
+    auto outcome = std::make_shared<JobOutcome>();
+    auto ran = std::make_shared<std::atomic<bool>>(false);
+    auto last = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+    JobFollower follower;
+    follower.moved = [this, id = job.id](std::size_t position) {
+      perform(worker_api, locked([&] { return conversation.job_waiting(id, position); }));
+    };
+    follower.started = [this, id = job.id] { perform(worker_api, locked([&] { return conversation.job_started(id); })); };
+    follower.progress = [this, id = job.id, last](std::uint64_t done, std::uint64_t total) {
+      auto now = std::chrono::steady_clock::now();
+      if (now - *last < timing.progress_interval) return;
+      *last = now;
+      perform(worker_api, locked([&] { return conversation.job_progress(id, done, total); }));
+    };
+    follower.finished = [this, id = job.id, outcome, ran](const JobEnd&) {
+      if (!*ran) outcome->cancelled = true;  // the queue stopped before the job's turn
+      if (!outcome->ok && !outcome->cancelled) log::error("telegram: job failed: " + outcome->error);
+      perform(worker_api, locked([&] { return conversation.job_finished(id, *outcome); }));
+      std::lock_guard<std::mutex> g(jobs_mutex);
+      in_flight.erase(id);
+      jobs_cv.notify_all();
+    };
+    JobWork work = [this, job, outcome, ran](const ProgressCallback& progress) -> nlohmann::ordered_json {
+      *ran = true;
       log::info("telegram: user " + std::to_string(job.user_id) + " started " +
                 (job.kind == Job::Kind::kRestore ? "a restore of " + quote_name(job.db) + " backup " + job.backup_id +
                                                        " into " + quote_name(job.target)
                                                  : "a backup of " + quote_name(job.db)));
-      auto last = std::chrono::steady_clock::now();
-      ProgressCallback progress = [&](std::uint64_t done, std::uint64_t total) {
-        auto now = std::chrono::steady_clock::now();
-        if (now - last < timing.progress_interval) return;
-        last = now;
-        std::vector<Action> actions;
-        {
-          std::lock_guard<std::mutex> g(conversation_mutex);
-          actions = conversation.job_progress(job.id, done, total);
-        }
-        perform(worker_api, actions);
-      };
-      JobOutcome outcome = run_job(backend, job, progress);
-      if (!outcome.ok && !outcome.cancelled) log::error("telegram: job failed: " + outcome.error);
-      std::vector<Action> actions;
+      *outcome = run_job(backend, job, progress);
+      if (outcome->cancelled) throw CancelledError();
+      if (!outcome->ok) throw OperationError(outcome->error, outcome->remedy);
+      return job.kind == Job::Kind::kRestore ? restore_json(outcome->restore) : backup_result_json(outcome->backup);
+    };
+    std::string queue_id;
+    try {
+      queue_id = queue.submit(job.kind == Job::Kind::kRestore ? "restore" : "backup",
+                              "telegram:" + std::to_string(job.user_id), job.db, std::move(work), std::move(follower));
+    } catch (const CancelledError&) {
+      JobOutcome cancelled;
+      cancelled.cancelled = true;
       {
-        std::lock_guard<std::mutex> g(conversation_mutex);
-        actions = conversation.job_finished(job.id, outcome);
+        std::lock_guard<std::mutex> g(jobs_mutex);
+        in_flight.erase(job.id);
       }
-      perform(worker_api, actions);
+      perform(api, locked([&] { return conversation.job_finished(job.id, cancelled); }));
+      return;
     }
+    {
+      std::lock_guard<std::mutex> g(jobs_mutex);
+      auto it = in_flight.find(job.id);
+      if (it != in_flight.end()) it->second = queue_id;
+    }
+    // The chat hears "starting" or its place in line (the conversation knows whether the
+    // job started meanwhile).
+    perform(api, locked([&] { return conversation.job_submitted(job.id, queue.position(queue_id)); }));
+  }
+
+  // Calls the conversation under its lock.
+  template <typename F>
+  std::vector<Action> locked(F&& f) {
+    std::lock_guard<std::mutex> g(conversation_mutex);
+    return f();
   }
 
   // Asks getMe for the bot's username, so that "/start@OtherBot" in a group is left to
@@ -269,7 +301,6 @@ struct Bot::Impl {
   }
 
   void run() {
-    worker = std::thread([this] { worker_loop(); });
     std::int64_t offset = 0;
     std::chrono::milliseconds backoff{1000};
     try {
@@ -309,28 +340,39 @@ struct Bot::Impl {
       }
     } catch (...) {
       request_cancel();  // a fatal polling error ends the process: undo the running job too
-      stop_worker();
+      stop_jobs();
       throw;
     }
-    stop_worker();
+    stop_jobs();
   }
 
-  void stop_worker() {
-    std::vector<Action> actions;
-    {
-      std::lock_guard<std::mutex> g(conversation_mutex);
-      actions = conversation.cancel_queued();
-    }
-    perform(poll_api, actions);
+  // Says "cancelled" to the chats of queued jobs, takes the job waiting in the shared queue
+  // out of it, and waits until the running one (cancelled by the stop request) has ended.
+  void stop_jobs() {
+    perform(poll_api, locked([&] { return conversation.cancel_queued(); }));
+    std::vector<std::uint64_t> withdrawn;
     {
       std::lock_guard<std::mutex> g(jobs_mutex);
-      stopping = true;
-      jobs_cv.notify_all();
+      for (auto it = in_flight.begin(); it != in_flight.end();) {
+        if (!it->second.empty() && queue.withdraw(it->second)) {
+          withdrawn.push_back(it->first);
+          it = in_flight.erase(it);
+        } else {
+          ++it;
+        }
+      }
     }
-    if (worker.joinable()) worker.join();
+    for (std::uint64_t id : withdrawn) {
+      JobOutcome cancelled;
+      cancelled.cancelled = true;
+      perform(poll_api, locked([&] { return conversation.job_finished(id, cancelled); }));
+    }
+    std::unique_lock<std::mutex> g(jobs_mutex);
+    jobs_cv.wait(g, [&] { return in_flight.empty(); });
   }
 
   BotBackend& backend;
+  JobQueue& queue;
   BotTiming timing;
   TelegramApi poll_api;
   TelegramApi worker_api;
@@ -338,13 +380,11 @@ struct Bot::Impl {
   Conversation conversation;
   std::mutex jobs_mutex;
   std::condition_variable jobs_cv;
-  std::deque<Job> jobs;
-  bool stopping = false;
-  std::thread worker;
+  std::map<std::uint64_t, std::string> in_flight;  // the bot's jobs in the shared queue: bot job id -> queue id
 };
 
-Bot::Bot(const Config& config, BotBackend& backend, BotTiming timing)
-    : impl_(std::make_unique<Impl>(config, backend, timing)) {}
+Bot::Bot(const Config& config, BotBackend& backend, JobQueue& jobs, BotTiming timing)
+    : impl_(std::make_unique<Impl>(config, backend, jobs, timing)) {}
 
 Bot::~Bot() = default;
 

@@ -1,8 +1,9 @@
 // Bot: the long-running Telegram bot. A polling loop (getUpdates with an offset that
-// moves past an update only after it was handled) feeds the Conversation; a worker
-// thread runs restores and backups one at a time and edits one progress message at most
-// every few seconds. CoreBackend is the real BotBackend over storage, PostgreSQL and the
-// state file.
+// moves past an update only after it was handled) feeds the Conversation; its restores
+// and backups are jobs of a JobQueue (ops/jobs.h: its own under `backupbuddy bot`, the one
+// shared with the web console under `serve`), followed to edit one progress message at
+// most every few seconds and to tell the chat the job's place while it waits. CoreBackend
+// is the real BotBackend over storage, PostgreSQL and the state file.
 #pragma once
 
 #include <chrono>
@@ -13,6 +14,7 @@
 #include "bot/conversation.h"
 #include "notify/telegram_api.h"
 #include "config/config.h"
+#include "ops/jobs.h"
 
 namespace bb::bot {
 
@@ -43,11 +45,12 @@ struct BotTiming {
   std::chrono::seconds max_backoff{60};              // network errors: 1 s, 2 s, 4 s ... up to this
 };
 
-// The bot: run() polls until bb::cancel_requested(), then stops the worker (the running
-// job is cancelled cleanly by the same stop request) and returns.
+// The bot: run() polls until bb::cancel_requested(), then takes its waiting jobs out of the
+// queue, waits for its running one (cancelled cleanly by the same stop request) and
+// returns. The queue must outlive the bot.
 class Bot {
  public:
-  Bot(const Config& config, BotBackend& backend, BotTiming timing = {});
+  Bot(const Config& config, BotBackend& backend, JobQueue& jobs, BotTiming timing = {});
   ~Bot();
   Bot(const Bot&) = delete;
   Bot& operator=(const Bot&) = delete;

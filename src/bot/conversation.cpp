@@ -407,44 +407,93 @@ std::string Conversation::job_what(const Job& job) const {
 
 void Conversation::enqueue(Job job, std::vector<Action>& out) {
   job.id = next_job_++;
-  Action msg;
-  msg.kind = Action::Kind::kSend;
-  msg.chat_id = job.chat_id;
-  msg.job_id = job.id;
-  if (!running_) {
-    msg.text = starting_text(job);
-    out.push_back(std::move(msg));
-    running_ = RunningJob{job, std::nullopt};
-    Action start;
-    start.kind = Action::Kind::kStartJob;
-    start.job_id = job.id;
-    start.job = std::move(job);
-    out.push_back(std::move(start));
-    return;
-  }
-  queue_.push_back(RunningJob{job, std::nullopt});
-  msg.text = t(Msg::kQueued, {{"position", std::to_string(queue_.size())}});
-  out.push_back(std::move(msg));
+  jobs_.push_back(ActiveJob{job, std::nullopt});
+  Action start;
+  start.kind = Action::Kind::kStartJob;
+  start.job_id = job.id;
+  start.job = std::move(job);
+  out.push_back(std::move(start));
 }
 
-void Conversation::job_message_sent(std::uint64_t job_id, std::int64_t message_id) {
-  if (running_ && running_->job.id == job_id) {
-    running_->message_id = message_id;
-    return;
+Conversation::ActiveJob* Conversation::find_job(std::uint64_t job_id) {
+  for (auto& j : jobs_)
+    if (j.job.id == job_id) return &j;
+  return nullptr;
+}
+
+void Conversation::say_about(const ActiveJob& job, std::string text, std::vector<Action>& out) const {
+  Action a;
+  a.chat_id = job.job.chat_id;
+  a.text = std::move(text);
+  if (job.message_id) {
+    a.kind = Action::Kind::kEdit;
+    a.message_id = *job.message_id;
+  } else {
+    a.kind = Action::Kind::kSend;
+    a.job_id = job.job.id;
   }
-  for (auto& q : queue_)
-    if (q.job.id == job_id) q.message_id = message_id;
+  out.push_back(std::move(a));
+}
+
+std::vector<Action> Conversation::job_message_sent(std::uint64_t job_id, std::int64_t message_id) {
+  std::vector<Action> out;
+  ActiveJob* j = find_job(job_id);
+  if (!j) return out;
+  j->message_id = message_id;
+  if (j->started && j->waiting_at > 0) {  // it said "queued", but the job started meanwhile
+    j->waiting_at = 0;
+    say_about(*j, starting_text(j->job), out);
+  }
+  return out;
+}
+
+std::vector<Action> Conversation::job_submitted(std::uint64_t job_id, std::size_t position) {
+  std::vector<Action> out;
+  ActiveJob* j = find_job(job_id);
+  if (!j || j->message_id) return out;
+  if (j->started || position == 0) {
+    say_about(*j, starting_text(j->job), out);
+  } else {
+    j->waiting_at = position;
+    say_about(*j, t(Msg::kQueued, {{"position", std::to_string(position)}}), out);
+  }
+  return out;
+}
+
+std::vector<Action> Conversation::job_waiting(std::uint64_t job_id, std::size_t position) {
+  std::vector<Action> out;
+  ActiveJob* j = find_job(job_id);
+  if (!j || j->started || !j->message_id || position == 0 || position == j->waiting_at) return out;
+  j->waiting_at = position;
+  say_about(*j, t(Msg::kQueued, {{"position", std::to_string(position)}}), out);
+  return out;
+}
+
+std::vector<Action> Conversation::job_started(std::uint64_t job_id) {
+  std::vector<Action> out;
+  ActiveJob* j = find_job(job_id);
+  if (!j || j->started) return out;
+  j->started = true;
+  if (j->waiting_at == 0 || !j->message_id) return out;  // no message yet: job_message_sent() says it
+  j->waiting_at = 0;
+  say_about(*j, starting_text(j->job), out);
+  return out;
 }
 
 std::optional<std::uint64_t> Conversation::running_job() const {
-  if (running_) return running_->job.id;
-  return std::nullopt;
+  if (jobs_.empty()) return std::nullopt;
+  return jobs_.front().job.id;
+}
+
+std::size_t Conversation::queued_jobs() const {
+  return static_cast<std::size_t>(std::count_if(jobs_.begin(), jobs_.end(), [](const ActiveJob& j) { return !j.started; }));
 }
 
 std::vector<Action> Conversation::job_progress(std::uint64_t job_id, std::uint64_t done, std::uint64_t total) {
   std::vector<Action> out;
-  if (!running_ || running_->job.id != job_id || !running_->message_id) return out;
-  const Job& job = running_->job;
+  ActiveJob* running = find_job(job_id);
+  if (!running || !running->message_id) return out;
+  const Job& job = running->job;
   std::string done_text = format_bot_size(settings_.language, done);
   std::string text;
   if (total > 0) {
@@ -464,7 +513,7 @@ std::vector<Action> Conversation::job_progress(std::uint64_t job_id, std::uint64
   Action a;
   a.kind = Action::Kind::kEdit;
   a.chat_id = job.chat_id;
-  a.message_id = *running_->message_id;
+  a.message_id = *running->message_id;
   a.text = std::move(text);
   out.push_back(std::move(a));
   return out;
@@ -477,8 +526,9 @@ std::string Conversation::reason(const JobOutcome& outcome) const {
 
 std::vector<Action> Conversation::job_finished(std::uint64_t job_id, const JobOutcome& outcome) {
   std::vector<Action> out;
-  if (!running_ || running_->job.id != job_id) return out;
-  const Job& job = running_->job;
+  auto it = std::find_if(jobs_.begin(), jobs_.end(), [&](const ActiveJob& j) { return j.job.id == job_id; });
+  if (it == jobs_.end()) return out;
+  const Job& job = it->job;
   std::string text;
   if (outcome.cancelled) {
     text = t(Msg::kJobCancelled, {{"what", job_what(job)}});
@@ -500,69 +550,21 @@ std::vector<Action> Conversation::job_finished(std::uint64_t job_id, const JobOu
   } else {
     text = t(Msg::kBackupFailed, {{"db", job.db}, {"reason", reason(outcome)}});
   }
-  Action a;
-  a.chat_id = job.chat_id;
-  a.text = std::move(text);
-  if (running_->message_id) {
-    a.kind = Action::Kind::kEdit;
-    a.message_id = *running_->message_id;
-  } else {
-    a.kind = Action::Kind::kSend;
-  }
-  out.push_back(std::move(a));
-  running_.reset();
-  start_next(out);
+  say_about(*it, std::move(text), out);
+  jobs_.erase(it);
   return out;
-}
-
-void Conversation::start_next(std::vector<Action>& out) {
-  if (running_ || queue_.empty()) return;
-  running_ = std::move(queue_.front());
-  queue_.pop_front();
-  const Job& job = running_->job;
-  Action msg;
-  msg.chat_id = job.chat_id;
-  msg.text = starting_text(job);
-  if (running_->message_id) {
-    msg.kind = Action::Kind::kEdit;
-    msg.message_id = *running_->message_id;
-  } else {
-    msg.kind = Action::Kind::kSend;
-    msg.job_id = job.id;
-  }
-  out.push_back(std::move(msg));
-  Action start;
-  start.kind = Action::Kind::kStartJob;
-  start.job_id = job.id;
-  start.job = job;
-  out.push_back(std::move(start));
-  // Everyone still waiting moves up one place.
-  for (std::size_t i = 0; i < queue_.size(); ++i) {
-    if (!queue_[i].message_id) continue;
-    Action e;
-    e.kind = Action::Kind::kEdit;
-    e.chat_id = queue_[i].job.chat_id;
-    e.message_id = *queue_[i].message_id;
-    e.text = t(Msg::kQueued, {{"position", std::to_string(i + 1)}});
-    out.push_back(std::move(e));
-  }
 }
 
 std::vector<Action> Conversation::cancel_queued() {
   std::vector<Action> out;
-  for (const auto& q : queue_) {
-    Action a;
-    a.chat_id = q.job.chat_id;
-    a.text = t(Msg::kJobCancelled, {{"what", job_what(q.job)}});
-    if (q.message_id) {
-      a.kind = Action::Kind::kEdit;
-      a.message_id = *q.message_id;
-    } else {
-      a.kind = Action::Kind::kSend;
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    if (it->started) {
+      ++it;
+      continue;
     }
-    out.push_back(std::move(a));
+    say_about(*it, t(Msg::kJobCancelled, {{"what", job_what(it->job)}}), out);
+    it = jobs_.erase(it);
   }
-  queue_.clear();
   return out;
 }
 

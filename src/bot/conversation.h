@@ -32,7 +32,7 @@ using telegram::fit_message;
 using telegram::inline_keyboard_json;
 using telegram::parse_update;
 
-// A restore or backup run, executed one at a time by the bot's worker.
+// A restore or backup run: a job of the queue the bot shares with the web console.
 struct Job {
   enum class Kind { kRestore, kBackup };
   std::uint64_t id = 0;
@@ -66,7 +66,7 @@ struct Action {
   Keyboard keyboard;            // kSend/kEdit
   std::string callback_id;      // kAnswerCallback
   std::uint64_t job_id = 0;     // kSend: report the sent message's id via job_message_sent(); kStartJob
-  std::optional<Job> job;       // kStartJob
+  std::optional<Job> job;       // kStartJob: put it into the job queue, then call job_submitted()
 };
 
 // Fixed settings of a conversation.
@@ -105,18 +105,27 @@ class Conversation {
   std::vector<Action> handle(const Incoming& update);
   // Sets the bot's own username once getMe told it (see ConversationSettings).
   void set_bot_username(std::string username) { settings_.bot_username = std::move(username); }
-  // The bot sent a job's progress message (an Action with job_id) as message_id.
-  void job_message_sent(std::uint64_t job_id, std::int64_t message_id);
-  // Progress of the running job (the bot throttles the calls).
+  // The bot sent a job's progress message (an Action with job_id) as message_id. When the
+  // job started while its "queued" message was on its way, returns the edit that says so.
+  std::vector<Action> job_message_sent(std::uint64_t job_id, std::int64_t message_id);
+  // The bot put the job of a kStartJob into the job queue (shared with the web console)
+  // at that place in line (0: it runs already): its chat hears "starting" or its place.
+  std::vector<Action> job_submitted(std::uint64_t job_id, std::size_t position);
+  // The job, still waiting, moved up to that place in line: its "queued" message says so.
+  std::vector<Action> job_waiting(std::uint64_t job_id, std::size_t position);
+  // The queue started the job: a chat that was told it waits hears that it starts.
+  std::vector<Action> job_started(std::uint64_t job_id);
+  // Progress of a running job (the bot throttles the calls).
   std::vector<Action> job_progress(std::uint64_t job_id, std::uint64_t done, std::uint64_t total);
-  // The job ended: tell its chat, then start the next queued job (if any).
+  // The job ended (or was taken out of the queue): tell its chat.
   std::vector<Action> job_finished(std::uint64_t job_id, const JobOutcome& outcome);
-  // The bot is stopping: tell every queued job's chat it will not run.
+  // The bot is stopping: tell the chat of every job that has not started that it will not
+  // run, and forget those jobs (the bot takes them out of the queue).
   std::vector<Action> cancel_queued();
-  // The running job's id, if any.
+  // The oldest of the bot's jobs in the queue (running, or the next of the bot's to run).
   std::optional<std::uint64_t> running_job() const;
-  // Number of jobs waiting behind the running one.
-  std::size_t queued_jobs() const { return queue_.size(); }
+  // Number of the bot's jobs in the queue that have not started.
+  std::size_t queued_jobs() const;
 
   // A failed job's reason with the bot's words for its remedy (never a command-line flag).
   std::string reason(const JobOutcome& outcome) const;
@@ -138,9 +147,12 @@ class Conversation {
     std::deque<std::string> order;        // oldest first, for eviction
     std::set<std::string> used;           // retired single-use tokens (for a clearer reply)
   };
-  struct RunningJob {
+  // One of the bot's jobs in the job queue.
+  struct ActiveJob {
     Job job;
     std::optional<std::int64_t> message_id;
+    bool started = false;
+    std::size_t waiting_at = 0;  // its place in line, as its chat was last told (0: not told)
   };
 
   bool is_admin(std::int64_t user) const;
@@ -161,7 +173,9 @@ class Conversation {
   void show_archives(const Incoming& u, std::vector<Action>& out);
   void request_backup(const Incoming& u, const std::string& db, std::vector<Action>& out);
   void enqueue(Job job, std::vector<Action>& out);
-  void start_next(std::vector<Action>& out);
+  ActiveJob* find_job(std::uint64_t job_id);
+  // Edits the job's message (or sends one when it has none yet) to text.
+  void say_about(const ActiveJob& job, std::string text, std::vector<Action>& out) const;
   std::string starting_text(const Job& job) const;
   std::string job_what(const Job& job) const;
   void reply(const Incoming& u, std::string text, Keyboard keyboard, std::vector<Action>& out, bool edit) const;
@@ -173,11 +187,10 @@ class Conversation {
   std::uint64_t next_token_ = 1;
   std::uint64_t next_group_ = 1;
   std::uint64_t next_job_ = 1;
-  std::optional<RunningJob> running_;
-  std::deque<RunningJob> queue_;  // waiting jobs with their "queued" message
+  std::deque<ActiveJob> jobs_;  // the bot's jobs in the job queue, in the order submitted
 };
 
-// Runs a job against the backend (called by the bot's worker thread; never throws:
+// Runs a job against the backend (called on the job queue's worker thread; never throws:
 // every failure is in the outcome, a stop request as cancelled).
 JobOutcome run_job(BotBackend& backend, const Job& job, const ProgressCallback& progress);
 

@@ -34,7 +34,8 @@ int cmd_bot(const Config& config) {
             " is serving " + std::to_string(tg.admins.size()) + " admin(s) via " + api.describe() +
             "; stop with SIGTERM or Ctrl-C");
   bot::CoreBackend backend(config);
-  bot::Bot bot(config, backend);
+  JobQueue jobs;  // the bot's own; under `serve` it shares one with the web console
+  bot::Bot bot(config, backend, jobs);
   bot.run();
   log::info("telegram bot stopped");
   return kExitOk;

@@ -11,6 +11,7 @@
 #include "ops/backups.h"
 #include "notify/metrics.h"
 #include "notify/notifier.h"
+#include "ops/jobs.h"
 #include "ops/verify.h"
 #include "storage/storage.h"
 #include "pg/session.h"
@@ -20,6 +21,7 @@
 #include "util/log.h"
 #include "util/signals.h"
 #include "util/timezone.h"
+#include "web/console.h"
 
 namespace bb {
 namespace {
@@ -41,9 +43,20 @@ std::vector<std::string> resolve(const Config& config, const ScheduleEntry& entr
   return out;
 }
 
+// The [web] settings the console works with, as one comparable text.
+std::string web_settings(const WebConfig& web) {
+  std::string out = web.listen + "\n" + web.tls_cert_file + "\n" + web.tls_key_file + "\n" + web.language + "\n" +
+                    std::to_string(web.session_idle.count());
+  for (const auto& u : web.users)
+    out += "\n" + u.name + "\n" + u.password_hash + "\n" + std::to_string(static_cast<int>(u.role));
+  return out;
+}
+
 class Scheduler {
  public:
-  Scheduler(const std::function<Config()>& reload, Config config) : reload_(reload), config_(std::move(config)) {
+  // hosted: the configuration the bot and the web console keep until restart.
+  Scheduler(const std::function<Config()>& reload, Config config, const Config& hosted)
+      : reload_(reload), config_(std::move(config)), hosted_(hosted) {
     rebuild(std::chrono::system_clock::now());
   }
 
@@ -205,6 +218,9 @@ class Scheduler {
       config_ = std::move(fresh);
       rebuild(std::chrono::system_clock::now());
       log::info("serve: configuration reloaded (" + describe_entries() + ")");
+      if (web_settings(config_.web) != web_settings(hosted_.web))
+        log::warn("serve: [web] changed in the configuration; the web console keeps its listen address, TLS files "
+                  "and users until serve is restarted");
       log_config_warnings(config_);
     } catch (const std::exception& e) {
       log::error(std::string("serve: the new configuration is invalid, keeping the old one: ") + e.what());
@@ -215,6 +231,7 @@ class Scheduler {
 
   std::function<Config()> reload_;
   Config config_;
+  const Config& hosted_;
   const date::time_zone* zone_ = nullptr;
   std::vector<std::pair<ScheduleEntry, TimePoint>> entries_;
   std::optional<std::pair<CronSchedule, TimePoint>> drill_;
@@ -224,15 +241,21 @@ class Scheduler {
 
 int cmd_serve(const std::function<Config()>& reload, Config initial) {
   log_config_warnings(initial);
-  // The bot keeps the configuration it started with (SIGHUP reloads what the scheduler
-  // uses: databases, schedules, storage, retention); Telegram changes need a restart.
-  const Config bot_config = initial;
+  // The bot and the web console keep the configuration they started with (SIGHUP reloads
+  // what the scheduler uses: databases, schedules, storage, retention); changes to
+  // [telegram] or [web] need a restart (the log says so when [web] changed).
+  const Config hosted = initial;
+  // One queue for the bot's and the console's restores and backups: one at a time.
+  auto jobs = std::make_unique<JobQueue>(web::job_failure_wording);
+  // The console binds first: a bad TLS file or a taken port stops serve before anything runs.
+  std::unique_ptr<web::ConsoleServer> console;
+  if (hosted.web.enabled()) console = std::make_unique<web::ConsoleServer>(hosted, *jobs);
   std::unique_ptr<bot::CoreBackend> backend;
   std::unique_ptr<bot::Bot> telegram_bot;
-  std::thread bot_thread;
-  if (bot_config.telegram.enabled()) {
-    backend = std::make_unique<bot::CoreBackend>(bot_config);
-    telegram_bot = std::make_unique<bot::Bot>(bot_config, *backend);
+  std::thread bot_thread, console_thread;
+  if (hosted.telegram.enabled()) {
+    backend = std::make_unique<bot::CoreBackend>(hosted);
+    telegram_bot = std::make_unique<bot::Bot>(hosted, *backend, *jobs);
     bot_thread = std::thread([&] {
       try {
         telegram_bot->run();
@@ -242,17 +265,31 @@ int cmd_serve(const std::function<Config()>& reload, Config initial) {
       }
     });
   }
+  if (console) {
+    console_thread = std::thread([&] {
+      try {
+        console->run();
+      } catch (const std::exception& e) {
+        log::error(std::string("serve: the web console stopped: ") + log::mask_secrets(e.what()) +
+                   " — backups go on; fix [web] and restart the service");
+      }
+    });
+  }
   int code = kExitOk;
   {
-    Scheduler scheduler(reload, std::move(initial));
+    Scheduler scheduler(reload, std::move(initial), hosted);
     try {
       code = scheduler.run();
     } catch (const CancelledError&) {
       log::info("serve: stopped by a signal; the work in flight was undone");
     }
   }
-  request_cancel();  // also stops the bot when the scheduler ended for another reason
+  request_cancel();  // also stops the bot and the console when the scheduler ended for another reason
   if (bot_thread.joinable()) bot_thread.join();
+  if (console_thread.joinable()) console_thread.join();
+  // The running job sees the stop request and is undone; the bot and the console (whose
+  // callbacks and jobs refer to them) outlive the queue.
+  jobs.reset();
   return code;
 }
 

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -24,6 +25,7 @@
 #include "ops/archives.h"
 #include "ops/backup.h"
 #include "ops/check.h"
+#include "ops/jobs.h"
 #include "ops/json.h"
 #include "ops/list.h"
 #include "ops/restore.h"
@@ -42,7 +44,6 @@
 #include "web/assets.h"
 #include "web/fleet.h"
 #include "web/html.h"
-#include "web/jobs.h"
 #include "web/texts.h"
 
 namespace bb::web {
@@ -134,12 +135,12 @@ std::size_t runs_limit(const httplib::Request& req) {
 
 class Console {
  public:
-  explicit Console(const Config& config)
-      : config_(config), words_(texts_for(config.web.language)), jobs_([](const std::exception& e) {
-          return log::mask_secrets(error_text(e));
-        }) {}
+  Console(const Config& config, JobQueue& jobs) : config_(config), words_(texts_for(config.web.language)), jobs_(jobs) {}
 
-  void serve();
+  // Checks the TLS files and binds [web] listen (throws ConfigError / OperationError).
+  void bind();
+  // Serves until cancel_requested().
+  void listen();
 
  private:
   // ---- responses ----
@@ -297,7 +298,8 @@ class Console {
   const std::string verified_key_ = random_token();
   std::map<std::string, Clock::time_point> verified_;
   std::map<std::string, std::map<std::string, double>> run_durations_;  // run record key -> database -> seconds
-  JobRunner jobs_;
+  JobQueue& jobs_;  // shared with the bot under `serve`
+  std::unique_ptr<httplib::Server> server_;
 };
 
 // ---- authentication ------------------------------------------------------------------
@@ -1062,9 +1064,9 @@ void Console::routes(httplib::Server& server) {
   });
 }
 
-void Console::serve() {
+void Console::bind() {
   const WebConfig& web = config_.web;
-  std::unique_ptr<httplib::Server> server;
+  std::unique_ptr<httplib::Server>& server = server_;
   if (web.tls()) {
     auto tls = std::make_unique<httplib::SSLServer>(web.tls_cert_file.c_str(), web.tls_key_file.c_str());
     if (!tls->is_valid())
@@ -1092,6 +1094,10 @@ void Console::serve() {
                          " — another program uses that port, or the address is not this machine's; change [web] listen");
   log::info(std::string("web console on ") + (web.tls() ? "https://" : "http://") + web.listen + " for " +
             std::to_string(web.users.size()) + " user(s); stop with SIGTERM or Ctrl-C");
+}
+
+void Console::listen() {
+  std::unique_ptr<httplib::Server>& server = server_;
   std::atomic<bool> done{false};
   std::thread watcher([&] {
     while (!done && !cancel_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -1105,9 +1111,25 @@ void Console::serve() {
 
 }  // namespace
 
+std::string job_failure_wording(const std::exception& error) { return log::mask_secrets(error_text(error)); }
+
+struct ConsoleServer::Impl {
+  Impl(const Config& config, JobQueue& jobs) : console(config, jobs) {}
+  Console console;
+};
+
+ConsoleServer::ConsoleServer(const Config& config, JobQueue& jobs) : impl_(std::make_unique<Impl>(config, jobs)) {
+  impl_->console.bind();
+}
+
+ConsoleServer::~ConsoleServer() = default;
+
+void ConsoleServer::run() { impl_->console.listen(); }
+
 void serve_console(const Config& config) {
-  Console console(config);
-  console.serve();
+  JobQueue jobs(job_failure_wording);
+  ConsoleServer console(config, jobs);
+  console.run();
 }
 
 }  // namespace bb::web

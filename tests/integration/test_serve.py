@@ -4,7 +4,13 @@ Proves: at start, the databases whose schedule fired within [backup] catch_up an
 run since are backed up as one run, and a database scheduled only on another weekday is
 not; SIGHUP with a broken config keeps the old one (the process goes on and still runs
 backups on SIGUSR1, "run what is due now"); SIGTERM during an upload exits 0 quickly with
-no manifest for the interrupted backup, no open multipart upload, earlier backups intact.
+no manifest for the interrupted backup, no open multipart upload, earlier backups intact;
+with [telegram] and [web], the bot and the web console share one job queue (a restore
+asked through the API waits, at place 1, behind the bot's running restore, and a backup
+asked in the bot then says it is number 2; all end, the restores with their archives;
+SIGHUP with a changed [web] keeps the console on its address and logs so; SIGTERM exits 0
+and leaves no temporary database); a taken [web] port or a bad TLS file stops serve at
+start with a clear error.
 """
 
 import datetime as dt
@@ -12,14 +18,19 @@ import http.server
 import json
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
 import unittest
 
-from bbenv import bookkeeping_key, start_bb, wait_for, write_config
+from bbenv import bb_argv, bookkeeping_key, clean_env, run_bb, start_bb, wait_for, write_config
 from fixtures import ServersTestCase
-from tgenv import ADMIN, TOKEN, Emulator
+from pgenv import free_port
+from tgenv import ADMIN, TOKEN, Emulator, button
+from webenv import WebServer, hash_password
+
+OPS_PW = "queue operator pw"
 
 DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
 
@@ -70,10 +81,10 @@ class ServeTest(ServersTestCase):
         cls.pg.psql("big_db", "create table r(a text, b text, c text); insert into r select md5(random()::text), "
                     "md5(random()::text), md5(random()::text) from generate_series(1, 400000);")
 
-    def config_text(self, name, databases):
+    def config_text(self, name, databases, storage_extra=""):
         text = ('[postgres]\nhost = "%s"\nport = %d\nuser = "postgres"\n\n%s\n'
                 '[backup]\nstate_dir = "%s"\nschedule = "* * * * *"\ntimezone = "UTC"\n\n'
-                % (self.pg.host, self.pg.port, self.s3.storage_toml(prefix=name + "/"),
+                % (self.pg.host, self.pg.port, self.s3.storage_toml(prefix=name + "/", extra=storage_extra),
                    os.path.join(self.tmp, "state-" + name)))
         for db, schedule in databases:
             text += '[[databases]]\nname = "%s"\n' % db
@@ -92,14 +103,14 @@ class ServeTest(ServersTestCase):
         return sorted(o["Key"] for o in json.loads(out or "{}").get("Contents", [])
                       if not bookkeeping_key(o["Key"]))
 
-    def wait_for(self, what, predicate, timeout=60):
+    def wait_for(self, what, predicate, timeout=60, log=None):
         deadline = time.time() + timeout
         while time.time() < deadline:
             value = predicate()
             if value:
                 return value
             time.sleep(0.2)
-        self.fail("timed out waiting for " + what)
+        self.fail("timed out waiting for " + what + ("" if log is None else ":\n" + log()[-3000:]))
 
     def stop(self, proc, sig=signal.SIGTERM, within=10):
         proc.send_signal(sig)
@@ -210,6 +221,125 @@ class ServeTest(ServersTestCase):
             with open(os.path.join(self.tmp, "state-" + name, "state.json")) as f:
                 state = json.load(f)["databases"]["daily_db"]
             self.assertTrue(state["verify_ok"] and state["restore_tested"], state)
+
+    def web_section(self, port, **extra):
+        text = '[web]\nlisten = "127.0.0.1:%d"\n' % port
+        for key, value in extra.items():
+            text += '%s = "%s"\n' % (key, value)
+        return text + ('\n[[web.users]]\nname = "ops"\npassword_hash = "%s"\nrole = "operator"\n\n'
+                       % hash_password(OPS_PW))
+
+    def test_bot_and_web_console_share_one_job_queue(self):
+        name = "queue"
+        self.pg.create_db("queue_db")
+        # Big enough that a restore capped at 60 KB/s takes seconds: time to see the others wait.
+        self.pg.psql("queue_db", "create table q(a text, b text); insert into q select md5(g::text), "
+                     "md5((g * 7)::text) from generate_series(1, 12000) g;")
+        port = free_port()
+        with Emulator() as tg:
+            text = self.config_text(name, [("queue_db", "0 3 * * %s" % not_today())],
+                                    storage_extra='max_download_rate = "60KB/s"\n')
+            text += '[restore]\ntarget = "{db}_from_bot"\n\n'
+            text += ('[telegram]\ntoken = "%s"\nadmins = [%d]\napi_url = "%s"\nlanguage = "en"\n\n'
+                     % (TOKEN, ADMIN, tg.url))
+            text += self.web_section(port)
+            cfg = write_config(os.path.join(self.tmp, name + ".toml"), text)
+            run_bb(["backup", "-q", "queue_db"], cfg, env=self.env(), check=0)
+            databases_before = set(self.pg.databases())
+            log_path = os.path.join(self.tmp, name + ".log")
+            with open(log_path, "w") as log:
+                proc = subprocess.Popen(bb_argv(["serve"], cfg), stdout=log, stderr=log, env=clean_env(self.env()))
+
+            def log_text():
+                with open(log_path, encoding="utf-8", errors="replace") as f:
+                    return f.read()
+
+            web = WebServer.__new__(WebServer)  # only its HTTP client: serve is the server
+            web.port, web.tls = port, False
+            auth = {"user": "ops", "password": OPS_PW}
+            try:
+                self.wait_for("the console in serve", lambda: "web console on http://127.0.0.1:%d" % port in log_text(),
+                              timeout=20, log=log_text)
+                # A restore through the bot ...
+                tg.say("/start")
+                menu = tg.wait_message(ADMIN, lambda m: m["text"].startswith("Which database"), "database menu")
+                tg.press(button(menu, "queue_db"), menu["id"])
+                page = tg.wait_message(ADMIN, lambda m: m["id"] == menu["id"] and m["text"].startswith("Database "),
+                                       "backup list")
+                tg.press(page["buttons"][0]["callback_data"], page["id"])
+                question = tg.wait_message(ADMIN, lambda m: m["text"].startswith("Restore "), "confirmation")
+                tg.press(button(question, "Yes"), question["id"])
+                self.wait_for("the bot's restore running in the queue",
+                              lambda: "telegram: user %d started a restore" % ADMIN in log_text(), log=log_text)
+                # ... and one through the API while it runs: it waits, first in line.
+                status, _, body = web.request("POST", "/api/v1/restore",
+                                              body={"database": "queue_db", "into": "queue_db_from_web"}, **auth)
+                self.assertEqual(status, 202, body)
+                job_id = json.loads(body)["id"]
+                status, _, body = web.request("GET", "/api/v1/jobs/" + job_id, **auth)
+                self.assertEqual(status, 200, body)
+                job = json.loads(body)
+                self.assertEqual((job["state"], job.get("position")), ("queued", 1), job)
+                # A backup asked in the bot now waits behind both, and says so.
+                tg.say("/backup queue_db")
+                tg.wait_message(ADMIN, lambda m: "you are number 2 in the queue" in m["text"], "place 2", timeout=10)
+                done = tg.wait_message(ADMIN, lambda m: m["text"].startswith(("Ready:", "Could not")), "bot result",
+                                       timeout=120)
+                self.assertTrue(done["text"].startswith("Ready: database queue_db_from_bot"), done)
+
+                def api_job_ended():
+                    _, _, answer = web.request("GET", "/api/v1/jobs/" + job_id, **auth)
+                    answer = json.loads(answer)
+                    return answer if answer["state"] in ("done", "failed") else None
+                job = self.wait_for("the API's restore", api_job_ended, timeout=120)
+                self.assertEqual(job["state"], "done", job)
+                self.assertEqual(job["result"]["database"], "queue_db_from_web")
+                for archive in ("queue_db_from_bot", "queue_db_from_web"):
+                    self.assertEqual(self.pg.query_value(archive, "select count(*) from q"), "12000")
+                tg.wait_message(ADMIN, lambda m: m["text"].startswith("Ready: a backup of queue_db"), "bot backup",
+                                timeout=60)
+                # In the order asked: the bot's restore, the API's, then the bot's backup.
+                log = log_text()
+                self.assertLess(log.index('into "queue_db_from_bot"'), log.index('into "queue_db_from_web"'), log)
+                self.assertLess(log.index('into "queue_db_from_web"'), log.index("started a backup of"), log)
+                # SIGHUP with a changed [web]: the console keeps what it started with, and the log says so.
+                write_config(cfg, text.replace('[web]\nlisten = "127.0.0.1:%d"\n' % port,
+                                               '[web]\nlisten = "127.0.0.1:%d"\n' % free_port()))
+                proc.send_signal(signal.SIGHUP)
+                self.wait_for("the reload", lambda: "[web] changed" in log_text(), timeout=20, log=log_text)
+                status, _, body = web.request("GET", "/api/v1/jobs/" + job_id, **auth)
+                self.assertEqual(status, 200, body)
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    code = proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+                    self.fail("serve did not stop within 20 s of SIGTERM:\n" + log_text()[-3000:])
+            self.assertEqual(code, 0, log_text()[-3000:])
+            self.assertIn("web console stopped", log_text())
+            self.assertEqual(set(self.pg.databases()) - databases_before, {"queue_db_from_bot", "queue_db_from_web"})
+            self.assertNotIn(TOKEN, log_text())
+            self.assertNotIn(OPS_PW, log_text())
+
+    def test_a_taken_web_port_or_bad_tls_file_stops_serve_at_start(self):
+        name = "webbad"
+        base = self.config_text(name, [("daily_db", "0 3 * * %s" % not_today())])
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            cfg = write_config(os.path.join(self.tmp, name + "-port.toml"), base + self.web_section(port))
+            proc = run_bb(["serve"], cfg, env=self.env(), check=1, timeout=30)
+        self.assertIn("web: cannot listen on 127.0.0.1:%d" % port, proc.stderr)
+        self.assertNotIn("scheduler started", proc.stderr)
+        missing = os.path.join(self.tmp, "no-such-cert.pem")
+        cfg = write_config(os.path.join(self.tmp, name + "-tls.toml"),
+                           base + self.web_section(free_port(), tls_cert_file=missing, tls_key_file=missing))
+        proc = run_bb(["serve"], cfg, env=self.env(), check=2, timeout=30)
+        self.assertIn("tls_cert_file", proc.stderr)
+        self.assertNotIn("scheduler started", proc.stderr)
 
 
 if __name__ == "__main__":

@@ -191,13 +191,18 @@ TEST(Conversation, WholeRestoreFlow) {
   auto go = c.handle(press(button(question, "Да")));
   ASSERT_TRUE(has_kind(go, Action::Kind::kStartJob));
   const Action* start_job = nullptr;
-  const Action* progress_msg = nullptr;
-  for (const auto& a : go) {
+  for (const auto& a : go)
     if (a.kind == Action::Kind::kStartJob) start_job = &a;
-    if (a.kind == Action::Kind::kSend) progress_msg = &a;
-  }
-  ASSERT_TRUE(start_job && progress_msg);
+  ASSERT_TRUE(start_job);
+  EXPECT_FALSE(has_kind(go, Action::Kind::kSend));  // what to say depends on the queue
+  // The queue runs it at once: the chat hears that it starts, in the message that will show progress.
+  auto sent = c.job_submitted(start_job->job_id, 0);
+  ASSERT_EQ(sent.size(), 1u);
+  const Action* progress_msg = &sent[0];
+  EXPECT_EQ(progress_msg->kind, Action::Kind::kSend);
+  EXPECT_EQ(progress_msg->text, "Начинаю восстанавливать buh2_db по состоянию на 19.09.2024 04:00 в базу buh2_db_archive…");
   EXPECT_EQ(progress_msg->job_id, start_job->job_id);
+  EXPECT_TRUE(c.job_started(start_job->job_id).empty());  // it said "starting" already
   EXPECT_EQ(start_job->job->db, "buh2_db");
   EXPECT_EQ(start_job->job->backup_id, "20240919T010000Z");
   EXPECT_EQ(start_job->job->target, "buh2_db_archive");
@@ -316,7 +321,7 @@ TEST(Conversation, NonAdminsGetNoActionAndAreLoggedOnce) {
   EXPECT_TRUE(backend.restores.empty());
 }
 
-TEST(Conversation, SecondRequestIsQueuedWithItsPositionAndRunsAfter) {
+TEST(Conversation, RequestsGoIntoTheSharedQueueAtOnceAndSayTheirPlaceInLine) {
   FakeBackend backend = make_backend();
   Conversation c(backend, settings(Language::kEn));
   auto restore_request = [&](const std::string& time) {
@@ -325,51 +330,90 @@ TEST(Conversation, SecondRequestIsQueuedWithItsPositionAndRunsAfter) {
     auto question = message_of(c.handle(press(button(page, time))));
     return c.handle(press(button(question, "Yes")));
   };
-  auto first = restore_request("2024-09-20 04:00");
-  ASSERT_TRUE(has_kind(first, Action::Kind::kStartJob));
-  std::uint64_t job1 = *c.running_job();
-  auto second = restore_request("2024-09-19 04:00");
-  EXPECT_FALSE(has_kind(second, Action::Kind::kStartJob));
-  EXPECT_EQ(message_of(second).text, render(Language::kEn, Msg::kQueued, {{"position", "1"}}));
-  c.job_message_sent(message_of(second).job_id, 500);
-  auto third = c.handle(text("/backup zup3"));
-  EXPECT_EQ(message_of(third).text, render(Language::kEn, Msg::kQueued, {{"position", "2"}}));
-  c.job_message_sent(message_of(third).job_id, 600);
+  auto start_of = [](const std::vector<Action>& actions) {
+    for (const auto& a : actions)
+      if (a.kind == Action::Kind::kStartJob) return a;
+    ADD_FAILURE() << "no kStartJob";
+    return Action{};
+  };
+  // Every request is handed to the queue at once, in the order asked.
+  Action first = start_of(restore_request("2024-09-20 04:00"));
+  Action second = start_of(restore_request("2024-09-19 04:00"));
+  Action third = start_of(c.handle(text("/backup zup3")));
+  EXPECT_EQ(c.running_job(), first.job_id);
+  EXPECT_EQ(c.queued_jobs(), 3u);
+  EXPECT_EQ(second.job->backup_id, "20240919T010000Z");
+  EXPECT_EQ(third.job->kind, Job::Kind::kBackup);
+  // The first runs; a job of the web console waits before the second.
+  EXPECT_EQ(message_of(c.job_submitted(first.job_id, 0)).text,
+            render(Language::kEn, Msg::kRestoreStarting,
+                   {{"db", "buh2_db"}, {"time", "2024-09-20 04:00"}, {"target", "buh2_db_archive"}}));
+  c.job_message_sent(first.job_id, 400);
+  c.job_started(first.job_id);
+  auto second_says = c.job_submitted(second.job_id, 2);
+  EXPECT_EQ(message_of(second_says).text, render(Language::kEn, Msg::kQueued, {{"position", "2"}}));
+  c.job_message_sent(second.job_id, 500);
+  EXPECT_EQ(message_of(c.job_submitted(third.job_id, 3)).text, render(Language::kEn, Msg::kQueued, {{"position", "3"}}));
+  c.job_message_sent(third.job_id, 600);
+  EXPECT_TRUE(c.job_submitted(third.job_id, 3).empty());  // said once
   EXPECT_EQ(c.queued_jobs(), 2u);
 
   JobOutcome failed;
   failed.error = "checksum mismatch";
-  auto after1 = c.job_finished(job1, failed);
+  auto after1 = c.job_finished(first.job_id, failed);
+  ASSERT_EQ(after1.size(), 1u);
+  EXPECT_EQ(after1[0].message_id, 400);
   EXPECT_NE(after1[0].text.find("Could not restore buh2_db as of 2024-09-20 04:00. Reason: checksum mismatch"),
             std::string::npos);
-  ASSERT_TRUE(has_kind(after1, Action::Kind::kStartJob));
-  const Action* started = nullptr;
-  bool moved_up = false;
-  for (const auto& a : after1) {
-    if (a.kind == Action::Kind::kStartJob) started = &a;
-    if (a.kind == Action::Kind::kEdit && a.message_id == 500) {
-      EXPECT_EQ(a.text, render(Language::kEn, Msg::kRestoreStarting,
-                               {{"db", "buh2_db"}, {"time", "2024-09-19 04:00"}, {"target", "buh2_db_archive"}}));
-    }
-    if (a.kind == Action::Kind::kEdit && a.message_id == 600) {
-      moved_up = true;
-      EXPECT_EQ(a.text, render(Language::kEn, Msg::kQueued, {{"position", "1"}}));
-    }
-  }
-  EXPECT_TRUE(moved_up);
-  ASSERT_TRUE(started);
-  EXPECT_EQ(started->job->backup_id, "20240919T010000Z");
-  auto after2 = c.job_finished(started->job_id, run_job(backend, *started->job, {}));
-  const Action* backup_job = nullptr;
-  for (const auto& a : after2)
-    if (a.kind == Action::Kind::kStartJob) backup_job = &a;
-  ASSERT_TRUE(backup_job);
-  EXPECT_EQ(backup_job->job->kind, Job::Kind::kBackup);
-  auto after3 = c.job_finished(backup_job->job_id, run_job(backend, *backup_job->job, {}));
+  EXPECT_FALSE(has_kind(after1, Action::Kind::kStartJob));  // the queue starts what is next
+  // The web console's job starts: both move up.
+  auto moved = c.job_waiting(second.job_id, 1);
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].kind, Action::Kind::kEdit);
+  EXPECT_EQ(moved[0].message_id, 500);
+  EXPECT_EQ(moved[0].text, render(Language::kEn, Msg::kQueued, {{"position", "1"}}));
+  EXPECT_TRUE(c.job_waiting(second.job_id, 1).empty());  // no edit that changes nothing
+  EXPECT_EQ(message_of(c.job_waiting(third.job_id, 2)).message_id, 600);
+  // The second starts: its message says so.
+  auto started = c.job_started(second.job_id);
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_EQ(started[0].message_id, 500);
+  EXPECT_EQ(started[0].text, render(Language::kEn, Msg::kRestoreStarting,
+                                    {{"db", "buh2_db"}, {"time", "2024-09-19 04:00"}, {"target", "buh2_db_archive"}}));
+  EXPECT_TRUE(c.job_waiting(second.job_id, 1).empty());  // a running job waits no more
+  auto after2 = c.job_finished(second.job_id, run_job(backend, *second.job, {}));
+  EXPECT_EQ(after2[0].message_id, 500);
+  c.job_waiting(third.job_id, 1);
+  c.job_started(third.job_id);
+  auto after3 = c.job_finished(third.job_id, run_job(backend, *third.job, {}));
   EXPECT_EQ(after3[0].message_id, 600);
   EXPECT_EQ(after3[0].text.rfind("Ready: a backup of zup3", 0), 0u) << after3[0].text;
   EXPECT_EQ(backend.backed_up, std::vector<std::string>{"zup3"});
   EXPECT_FALSE(c.running_job());
+  EXPECT_TRUE(c.job_finished(third.job_id, failed).empty());  // ended once
+}
+
+TEST(Conversation, AJobThatStartedBeforeItsMessageWasSentSaysStarting) {
+  FakeBackend backend = make_backend();
+  Conversation c(backend, settings(Language::kEn));
+  auto go = c.handle(text("/backup buh2_db"));
+  ASSERT_TRUE(has_kind(go, Action::Kind::kStartJob));
+  std::uint64_t job = *c.running_job();
+  EXPECT_TRUE(c.job_started(job).empty());  // no message yet: nothing to edit
+  // The place seen when it was handed in is already past.
+  EXPECT_EQ(message_of(c.job_submitted(job, 1)).text, render(Language::kEn, Msg::kBackupStarting, {{"db", "buh2_db"}}));
+  EXPECT_TRUE(c.job_message_sent(job, 70).empty());
+  EXPECT_TRUE(c.job_waiting(job + 100, 1).empty());
+  // Told "queued", then started before that message was sent: the sent message is corrected.
+  c.handle(text("/backup zup3"));
+  std::uint64_t second = job + 1;
+  EXPECT_EQ(message_of(c.job_submitted(second, 1)).text, render(Language::kEn, Msg::kQueued, {{"position", "1"}}));
+  EXPECT_TRUE(c.job_started(second).empty());
+  auto corrected = c.job_message_sent(second, 71);
+  ASSERT_EQ(corrected.size(), 1u);
+  EXPECT_EQ(corrected[0].kind, Action::Kind::kEdit);
+  EXPECT_EQ(corrected[0].message_id, 71);
+  EXPECT_EQ(corrected[0].text, render(Language::kEn, Msg::kBackupStarting, {{"db", "zup3"}}));
 }
 
 TEST(Conversation, BackupOnlyOfConfiguredDatabases) {
@@ -509,11 +553,13 @@ TEST(Conversation, CancelQueuedTellsEveryWaitingChat) {
   FakeBackend backend = make_backend();
   Conversation c(backend, settings(Language::kEn));
   c.handle(text("/backup buh2_db"));
+  c.job_started(*c.running_job());
   c.handle(text("/backup zup3"));
   auto out = c.cancel_queued();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].text, render(Language::kEn, Msg::kJobCancelled, {{"what", "backing up zup3"}}));
   EXPECT_EQ(c.queued_jobs(), 0u);
+  EXPECT_TRUE(c.running_job());  // the running one ends by itself (cancelled by the same stop)
 }
 
 TEST(Messages, RussianAndEnglishTablesAreComplete) {

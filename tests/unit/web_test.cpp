@@ -1,4 +1,4 @@
-// The web console's pure parts: HTML escaped by construction, the one-at-a-time job runner,
+// The web console's pure parts: HTML escaped by construction, its jobs' failure wording in the queue,
 // the remedy wording.
 #include <gtest/gtest.h>
 
@@ -9,7 +9,8 @@
 
 #include "util/error.h"
 #include "web/html.h"
-#include "web/jobs.h"
+#include "ops/jobs.h"
+#include "web/console.h"
 #include "web/texts.h"
 
 namespace bb::web {
@@ -22,7 +23,7 @@ TEST(WebHtmlTest, TextIsEscapedMarkupIsNot) {
 }
 
 // Waits until the job reaches one of the states (or 5 s pass); returns its description.
-nlohmann::ordered_json wait_for(JobRunner& jobs, const std::string& id, std::initializer_list<const char*> states) {
+nlohmann::ordered_json wait_for(JobQueue& jobs, const std::string& id, std::initializer_list<const char*> states) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   for (;;) {
     auto job = *jobs.describe(id);
@@ -34,7 +35,7 @@ nlohmann::ordered_json wait_for(JobRunner& jobs, const std::string& id, std::ini
 }
 
 TEST(WebJobsTest, OneAtATimeInOrderWithPositionsProgressAndReasons) {
-  JobRunner jobs([](const std::exception& e) { return error_text(e); });
+  JobQueue jobs(job_failure_wording);  // the wording the console gives its queue
   std::atomic<bool> release{false};
   std::string first = jobs.submit("restore", "ops", "a", [&](const ProgressCallback& progress) {
     progress(5, 10);
