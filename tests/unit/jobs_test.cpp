@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "unit/job_wait.h"
 #include "ops/jobs.h"
 #include "util/error.h"
 
@@ -37,17 +38,7 @@ class Gate {
   bool open_ = false;
 };
 
-// Waits until the job reaches one of the states (or 5 s pass); returns its description.
-ojson wait_for(JobQueue& jobs, const std::string& id, std::initializer_list<const char*> states) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  for (;;) {
-    auto job = *jobs.describe(id);
-    for (const char* s : states)
-      if (job["state"] == s) return job;
-    if (std::chrono::steady_clock::now() > deadline) return job;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-}
+using testing_support::wait_for;
 
 TEST(JobQueueTest, RunsOneAtATimeInOrderAndTellsPlacesInLine) {
   JobQueue jobs;

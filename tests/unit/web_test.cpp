@@ -9,6 +9,7 @@
 
 #include "util/error.h"
 #include "web/html.h"
+#include "unit/job_wait.h"
 #include "ops/jobs.h"
 #include "web/console.h"
 #include "web/texts.h"
@@ -22,17 +23,7 @@ TEST(WebHtmlTest, TextIsEscapedMarkupIsNot) {
   EXPECT_EQ(page.str(), "<td>&lt;img src=x onerror=alert(1)&gt;</td>a &amp; &quot;b&quot; &#39;c&#39;");
 }
 
-// Waits until the job reaches one of the states (or 5 s pass); returns its description.
-nlohmann::ordered_json wait_for(JobQueue& jobs, const std::string& id, std::initializer_list<const char*> states) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  for (;;) {
-    auto job = *jobs.describe(id);
-    for (const char* s : states)
-      if (job["state"] == s) return job;
-    if (std::chrono::steady_clock::now() > deadline) return job;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-}
+using testing_support::wait_for;
 
 TEST(WebJobsTest, OneAtATimeInOrderWithPositionsProgressAndReasons) {
   JobQueue jobs(job_failure_wording);  // the wording the console gives its queue
