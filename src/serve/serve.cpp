@@ -27,6 +27,7 @@ namespace bb {
 namespace {
 
 constexpr auto kTick = std::chrono::milliseconds(250);
+constexpr auto kLockRetry = std::chrono::seconds(5);  // a scheduled run waiting for the backup lock tries this often
 
 // The databases an entry covers right now (all_others asks the server).
 std::vector<std::string> resolve(const Config& config, const ScheduleEntry& entry) {
@@ -160,23 +161,45 @@ class Scheduler {
     for (auto& d : dbs)
       if (seen.insert(d).second) unique.push_back(d);
     log::info("serve: backing up " + std::to_string(unique.size()) + " database(s) (" + why + ")");
-    try {
-      Notifiers notifiers(config_);
-      auto results = run_backups(
-          config_, unique, false, true, "serve",
-          [&](const BackupResult& r) {
-            if (!r.ok) notifiers.backup_failed(r);
-          },
-          {}, [&] { notifiers.run_started(); });
-      write_metrics_textfile(config_);
-      notifiers.run_finished(results);
-    } catch (const CancelledError&) {
-      throw;
-    } catch (const LockHeldError& e) {
-      log::warn(std::string("serve: skipped this run: ") + e.what());
-    } catch (const std::exception& e) {
-      log::error(std::string("serve: the backup run failed: ") + e.what());
-      Notifiers(config_).alert(std::string("❌ BackupBuddy: ") + log::mask_secrets(e.what()));
+    // Another backup holds the lock (a "back up now" of the bot or the console, a cron
+    // `backupbuddy backup`): this run waits for it rather than skipping until tomorrow, for
+    // at most [backup] catch_up (an hour when that is 0); then the admins are told.
+    auto waited_since = std::chrono::steady_clock::now();
+    auto patience = config_.backup.catch_up.count() > 0 ? config_.backup.catch_up : std::chrono::seconds(3600);
+    bool told = false;
+    for (;;) {
+      try {
+        Notifiers notifiers(config_);
+        auto results = run_backups(
+            config_, unique, false, true, "serve",
+            [&](const BackupResult& r) {
+              if (!r.ok) notifiers.backup_failed(r);
+            },
+            {}, [&] { notifiers.run_started(); });
+        write_metrics_textfile(config_);
+        notifiers.run_finished(results);
+        return;
+      } catch (const CancelledError&) {
+        throw;
+      } catch (const LockHeldError& e) {
+        if (std::chrono::steady_clock::now() - waited_since >= patience) {
+          log::error(std::string("serve: this run did not happen: ") + e.what());
+          Notifiers(config_).alert(std::string("❌ BackupBuddy: the ") + why + " backup did not run: " +
+                                   log::mask_secrets(e.what()));
+          return;
+        }
+        if (!told) log::warn(std::string("serve: waiting for the lock (") + e.what() + "); trying again every " +
+                             std::to_string(kLockRetry.count()) + " s");
+        told = true;
+        for (auto until = std::chrono::steady_clock::now() + kLockRetry;
+             std::chrono::steady_clock::now() < until && !cancel_requested();)
+          std::this_thread::sleep_for(kTick);
+        throw_if_cancelled();
+      } catch (const std::exception& e) {
+        log::error(std::string("serve: the backup run failed: ") + e.what());
+        Notifiers(config_).alert(std::string("❌ BackupBuddy: ") + log::mask_secrets(e.what()));
+        return;
+      }
     }
   }
 

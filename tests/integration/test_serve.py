@@ -14,6 +14,7 @@ start with a clear error.
 """
 
 import datetime as dt
+import fcntl
 import http.server
 import json
 import os
@@ -157,6 +158,33 @@ class ServeTest(ServersTestCase):
         self.assertIn("keeping the old one", err)
         self.assertRegex(err, r"sched\.toml:\d+: ")  # the message names the file and line
         self.s3.assert_clean(self)
+
+    def test_a_scheduled_run_waits_for_a_held_lock_instead_of_skipping(self):
+        """A "back up now" (or a cron backup) that holds the lock when a scheduled run is due
+        makes the run wait and go ahead once the lock is free, not skip until the next day."""
+        name = "lockwait"
+        hour_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+        text = self.config_text(name, [("daily_db", "%d %d * * *" % (hour_ago.minute, hour_ago.hour))])
+        text = text.replace("[backup]\n", '[backup]\ncatch_up = "24h"\n', 1)
+        cfg = os.path.join(self.tmp, name + ".toml")
+        write_config(cfg, text)
+        state = os.path.join(self.tmp, "state-" + name)
+        os.makedirs(state, exist_ok=True)
+        holder = open(os.path.join(state, "backup.lock"), "a+")
+        self.addCleanup(holder.close)
+        fcntl.flock(holder, fcntl.LOCK_EX)  # as another backup run would
+        manifests = lambda: [k for k in self.keys(name + "/daily_db/") if k.endswith(".json")]
+        proc = start_bb(["serve"], cfg, env=self.env())
+        try:
+            time.sleep(4)  # the catch-up run at start finds the lock held
+            self.assertEqual(manifests(), [], "no backup while another run holds the lock")
+            fcntl.flock(holder, fcntl.LOCK_UN)
+            self.wait_for("the waiting run to back up once the lock is free", manifests, timeout=30)
+        finally:
+            elapsed, code, out, err = self.stop(proc)
+        self.assertEqual(code, 0, err[-3000:])
+        self.assertIn("serve: waiting for the lock", err)
+        self.assertNotIn("skipped this run", err)
 
     def test_sigterm_during_an_upload_leaves_nothing_half_visible(self):
         name = "term"
