@@ -2,6 +2,7 @@
 // file:line, the key, and what to write instead.
 #include "config/config.h"
 
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -707,6 +708,15 @@ void read_web(const toml::table& t, const std::string& file, Config& cfg, EnvLoo
       r.fail(*t.get("session_idle"), "session_idle", "must be at least \"1s\"");
     web.session_idle = std::chrono::duration_cast<std::chrono::seconds>(*v);
   }
+  if (auto v = r.string_array("trusted_proxies")) {
+    for (const auto& address : *v) {
+      unsigned char buf[16];
+      if (inet_pton(AF_INET, address.c_str(), buf) != 1 && inet_pton(AF_INET6, address.c_str(), buf) != 1)
+        r.fail(*t.get("trusted_proxies"), "trusted_proxies",
+               quote_value(address) + " is not an IP address — list the reverse proxy's address, e.g. \"127.0.0.1\"");
+    }
+    web.trusted_proxies = *v;
+  }
   if (const toml::node* n = r.node("users")) {
     const toml::array* arr = n->as_array();
     if (!arr) r.fail(*n, "users", "expected [[web.users]] entries");
@@ -741,7 +751,7 @@ void read_web(const toml::table& t, const std::string& file, Config& cfg, EnvLoo
     }
   }
   if (const toml::node* n = r.node("stores")) read_web_stores(*n, file, cfg, env);
-  r.reject_unknown("known keys: listen, tls_cert_file, tls_key_file, language, session_idle, users, stores");
+  r.reject_unknown("known keys: listen, tls_cert_file, tls_key_file, language, session_idle, trusted_proxies, users, stores");
   if (web.enabled() && web.users.empty())
     throw ConfigError(where(file, t.source()) +
                       ": web: listen is set but there are no [[web.users]] — add one with name, password_hash "

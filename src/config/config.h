@@ -181,6 +181,9 @@ struct WebConfig {
   std::string tls_key_file;
   std::string language = "en";  // "en" or "ru"
   std::chrono::seconds session_idle{30 * 60};  // a session unused this long is gone
+  // Reverse proxies (IP addresses) whose X-Forwarded-For / X-Forwarded-Proto are believed:
+  // the client is the rightmost address they did not add. Empty: the headers are ignored.
+  std::vector<std::string> trusted_proxies;
   std::vector<WebUser> users;
   std::vector<WebStore> stores;  // read-only extra stores, in config order
   bool enabled() const { return !listen.empty(); }

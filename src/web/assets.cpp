@@ -13,7 +13,7 @@ main{padding:1rem;max-width:60rem;margin:0 auto}
 h1{font-size:1.3rem;word-break:break-all}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{padding:.45rem .5rem;border-bottom:1px solid #e1e4ea;text-align:left;vertical-align:top;word-break:break-word}
-th{font-size:.8rem;color:#5b6475;text-transform:uppercase}
+th{font-size:.8rem;color:#5b6475;text-transform:uppercase;word-break:normal;overflow-wrap:normal}
 .status{display:inline-block;width:.8rem;height:.8rem;border-radius:50%;margin-right:.3rem;vertical-align:middle}
 .status-ok{background:#2e9d4f}.status-failed{background:#d13b3b}.status-unknown{background:#a0a7b4}
 .card{background:#fff;padding:1rem;border-radius:.4rem;margin:1rem 0;box-shadow:0 1px 2px #0001}

@@ -2,6 +2,7 @@
 // sessions, login throttling, CSRF tokens, security headers, and the pages.
 #include "web/console.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -10,6 +11,7 @@
 #include <cctype>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -71,6 +73,20 @@ struct Caller {
   std::string address;
   bool operator_role() const { return user && user->role == WebRole::kOperator; }
 };
+
+// The bytes of an IP address literal (an IPv4-mapped IPv6 address as its IPv4 bytes), or ""
+// for anything that is not one.
+std::string ip_bytes(std::string text) {
+  auto first = text.find_first_not_of(" \t");
+  auto last = text.find_last_not_of(" \t");
+  text = first == std::string::npos ? "" : text.substr(first, last - first + 1);
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, text.c_str(), buf) == 1) return std::string(reinterpret_cast<char*>(buf), 4);
+  if (inet_pton(AF_INET6, text.c_str(), buf) != 1) return "";
+  static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(buf, kMapped, sizeof kMapped) == 0) return std::string(reinterpret_cast<char*>(buf) + 12, 4);
+  return std::string(reinterpret_cast<char*>(buf), 16);
+}
 
 bool same_secret(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -199,6 +215,45 @@ class Console {
   }
   // The request's pre-session login token, or a new one set as the bb_login cookie.
   std::string login_token(const httplib::Request& req, httplib::Response& res);
+
+  // ---- who is asking ----
+  // The peer is one of [web] trusted_proxies.
+  bool from_trusted_proxy(const httplib::Request& req) const {
+    std::string peer = ip_bytes(req.remote_addr);
+    return !peer.empty() && std::any_of(config_.web.trusted_proxies.begin(), config_.web.trusted_proxies.end(),
+                                        [&](const std::string& p) { return ip_bytes(p) == peer; });
+  }
+  // The client's address: the peer, or behind a trusted proxy the rightmost X-Forwarded-For
+  // entry that no trusted proxy added (entries to its left are the client's own words).
+  std::string client_address(const httplib::Request& req) const {
+    if (!from_trusted_proxy(req)) return req.remote_addr;
+    std::vector<std::string> hops;
+    for (std::size_t i = 0, n = req.get_header_value_count("X-Forwarded-For"); i < n; ++i) {
+      std::string value = req.get_header_value("X-Forwarded-For", i);
+      for (std::size_t start = 0; start <= value.size();) {
+        std::size_t comma = value.find(',', start);
+        if (comma == std::string::npos) comma = value.size();
+        hops.push_back(value.substr(start, comma - start));
+        start = comma + 1;
+      }
+    }
+    for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+      std::string bytes = ip_bytes(*it);
+      if (bytes.empty()) return req.remote_addr;  // not an address: believe nothing further left
+      bool proxy = std::any_of(config_.web.trusted_proxies.begin(), config_.web.trusted_proxies.end(),
+                               [&](const std::string& p) { return ip_bytes(p) == bytes; });
+      if (!proxy) {
+        auto first = it->find_first_not_of(" \t");
+        return it->substr(first, it->find_last_not_of(" \t") - first + 1);
+      }
+    }
+    return req.remote_addr;
+  }
+  // Cookies get Secure under TLS, or when a trusted proxy says the client spoke HTTPS.
+  std::string secure_attribute(const httplib::Request& req) const {
+    bool https = config_.web.tls() || (from_trusted_proxy(req) && req.get_header_value("X-Forwarded-Proto") == "https");
+    return https ? "; Secure" : "";
+  }
   void dashboard(const Caller& caller, httplib::Response& res);
   void database_page(const Caller& caller, const std::string& db, httplib::Response& res);
   void job_page(const Caller& caller, const std::string& id, httplib::Response& res);
@@ -388,7 +443,7 @@ std::optional<Caller> Console::session_caller(const httplib::Request& req) {
   const WebUser* user = config_.web.find_user(it->second.user);
   if (!user) return std::nullopt;
   it->second.last_used = now;
-  return Caller{user, id, it->second.csrf, req.remote_addr};
+  return Caller{user, id, it->second.csrf, client_address(req)};
 }
 
 std::optional<Caller> Console::api_caller(const httplib::Request& req, httplib::Response& res) {
@@ -400,10 +455,10 @@ std::optional<Caller> Console::api_caller(const httplib::Request& req, httplib::
       std::string name = decoded->substr(0, colon);
       std::string password = decoded->substr(colon + 1);
       long retry_after = 0;
-      Check check = check_password(req.remote_addr, name, password, retry_after);
+      Check check = check_password(client_address(req), name, password, retry_after);
       OPENSSL_cleanse(password.data(), password.size());
       OPENSSL_cleanse(decoded->data(), decoded->size());
-      if (check == Check::kOk) return Caller{config_.web.find_user(name), "", "", req.remote_addr};
+      if (check == Check::kOk) return Caller{config_.web.find_user(name), "", "", client_address(req)};
       if (check == Check::kThrottled) {
         res.set_header("Retry-After", std::to_string(retry_after));
         json_error(res, 429, "throttled", "too many wrong passwords; try again in " + std::to_string(retry_after) + " s");
@@ -532,7 +587,7 @@ std::string Console::login_token(const httplib::Request& req, httplib::Response&
     return token;
   token = random_token();
   res.set_header("Set-Cookie", std::string(kLoginCookieName) + "=" + token + "; Path=/login; HttpOnly; SameSite=Strict" +
-                                   (config_.web.tls() ? "; Secure" : ""));
+                                   secure_attribute(req));
   return token;
 }
 
@@ -786,7 +841,7 @@ void Console::routes(httplib::Server& server) {
       } catch (const std::exception& e) {
         int status = status_of(e);
         std::string message = log::mask_secrets(error_text(e));
-        log::warn("web: " + req.method + " " + display_text(req.path, 200) + " from " + req.remote_addr + ": " + message);
+        log::warn("web: " + req.method + " " + display_text(req.path, 200) + " from " + client_address(req) + ": " + message);
         if (api) json_error(res, status, status == 404 ? "not_found" : "failed", message);
         else html(res, status, layout("Error", Html("<p class=\"error\">"_html) << message << "</p>"_html, std::nullopt));
       }
@@ -812,13 +867,13 @@ void Console::routes(httplib::Server& server) {
     std::string token = cookie_value(req, kLoginCookieName);
     std::string field = req.get_param_value("login_csrf");
     if (token.empty() || field.empty() || !same_secret(token, field)) {
-      log::warn("web: sign-in from " + req.remote_addr + " refused: no valid login token (a form from another site?)");
+      log::warn("web: sign-in from " + client_address(req) + " refused: no valid login token (a form from another site?)");
       return html(res, 403, login_page(words_.login_expired, login_token(req, res)));
     }
     std::string name = req.get_param_value("name");
     std::string password = req.get_param_value("password");
     long retry_after = 0;
-    Check check = check_password(req.remote_addr, name, password, retry_after);
+    Check check = check_password(client_address(req), name, password, retry_after);
     OPENSSL_cleanse(password.data(), password.size());
     if (check == Check::kThrottled) {
       res.set_header("Retry-After", std::to_string(retry_after));
@@ -836,8 +891,8 @@ void Console::routes(httplib::Server& server) {
       sessions_[id] = Session{name, random_token(), now};
     }
     res.set_header("Set-Cookie", std::string(kCookieName) + "=" + id + "; Path=/; HttpOnly; SameSite=Strict" +
-                                     (config_.web.tls() ? "; Secure" : ""));
-    log::info("web: " + quote_name(name) + " from " + req.remote_addr + ": signed in");
+                                     secure_attribute(req));
+    log::info("web: " + quote_name(name) + " from " + client_address(req) + ": signed in");
     redirect(res, "/");
   }));
   server.Post("/logout", guarded(false, [this](const httplib::Request& req, httplib::Response& res) {
@@ -849,7 +904,7 @@ void Console::routes(httplib::Server& server) {
       sessions_.erase(caller->session_id);
     }
     res.set_header("Set-Cookie", std::string(kCookieName) + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" +
-                                     (config_.web.tls() ? "; Secure" : ""));
+                                     secure_attribute(req));
     audit(*caller, "signed out");
     redirect(res, "/login");
   }));

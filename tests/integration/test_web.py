@@ -360,6 +360,42 @@ class WebConsoleTest(ServersTestCase):
         self.assertEqual(web.post_login("scan-form", "x")[0], 429)
         self.assertNotIn("scan-", web.log(), "names that are no user's stay out of the log")
 
+    def test_behind_a_trusted_proxy_each_client_is_throttled_apart(self):
+        # The console of the README's nginx set-up: every request comes from 127.0.0.1.
+        config = self.write_web_config("proxy.toml", free_port(), trusted_proxies=["127.0.0.1"])
+        web = WebServer(config, os.path.join(self.tmp, "web-proxy.log"), self.port, env=self.env)
+        self.addCleanup(web.close)
+
+        def answer(client, user="view", password="guess", **extra):
+            headers = {"X-Forwarded-For": client}
+            headers.update(extra)
+            return web.request("GET", "/api/v1/databases", user=user, password=password, headers=headers)[0]
+
+        # One client guesses until it is paused; it cannot dodge that by writing other
+        # addresses to the left of the one the proxy added.
+        for i in range(5):
+            self.assertEqual(answer("203.0.113.7"), 401)
+        self.assertEqual(answer("203.0.113.7"), 429)
+        self.assertEqual(answer("10.9.9.%d, 203.0.113.7" % 1), 429)
+        # Another client behind the same proxy is not locked out by it.
+        self.assertEqual(answer("198.51.100.4", password=VIEW_PW), 200)
+        log = web.log()
+        self.assertIn("from 203.0.113.7", log)
+        self.assertNotIn("10.9.9.1", log)
+        # The proxy says the client spoke HTTPS: the session cookie is Secure.
+        token_cookie, token = web.login_token()
+        status, headers, _ = web.request("POST", "/login", form={"name": "ops", "password": OPS_PW, "login_csrf": token},
+                                         cookie=token_cookie, headers={"X-Forwarded-For": "198.51.100.4",
+                                                                       "X-Forwarded-Proto": "https"})
+        self.assertEqual(status, 303)
+        session = [c for c in headers["set-cookie"] if c.startswith("bb_session=")][0]
+        self.assertIn("Secure", session)
+        # Without trusted_proxies (the class's console) the header is nobody's word.
+        status = self.web.request("GET", "/api/v1/databases", user="view", password="wrong",
+                                  headers={"X-Forwarded-For": "192.0.2.99"})[0]
+        self.assertEqual(status, 401)
+        self.assertNotIn("192.0.2.99", self.web.log())
+
     def test_viewer_cannot_drop_verify_or_run_check(self):
         cookie = self.web.login("view", VIEW_PW)
         csrf = self.page_csrf(cookie)

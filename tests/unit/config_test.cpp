@@ -569,6 +569,10 @@ TEST_F(ConfigTest, WebErrorsNameFileLineAndFix) {
   EXPECT_NE(error_of(listen + "colour = \"blue\"\n" + user).find("bb.toml:3: unknown key web.colour — known keys: listen"),
             std::string::npos);
   EXPECT_NE(error_of(listen).find("no [[web.users]]"), std::string::npos);
+  EXPECT_NE(error_of(listen + "trusted_proxies = [\"nginx.local\"]\n" + user)
+                .find("bb.toml:3: web.trusted_proxies: \"nginx.local\" is not an IP address"),
+            std::string::npos);
+  EXPECT_EQ(parse(listen + "trusted_proxies = [\"127.0.0.1\", \"::1\"]\n" + user).web.trusted_proxies.size(), 2u);
   std::string plain = error_of(listen + "[[web.users]]\nname = \"alice\"\npassword_hash = \"hunter2\"\n");
   EXPECT_NE(plain.find("bb.toml:5: web.users.password_hash:"), std::string::npos) << plain;
   EXPECT_NE(plain.find("hash-password"), std::string::npos) << plain;
