@@ -95,6 +95,7 @@ constexpr Entry kRussian[] = {
     {Msg::kRemedySeeArchives, "список архивных баз: /archives"},
     {Msg::kRemedyOtherArchives, "эта база относится к другой настройке BackupBuddy; обратитесь к администратору"},
     {Msg::kRemedyNameDatabases, "попросите администратора указать, какие базы сохранять"},
+    {Msg::kRemedyTestChannels, "попросите администратора проверить каналы уведомлений"},
     {Msg::kUnitBytes, "Б"},
     {Msg::kUnitKB, "КБ"},
     {Msg::kUnitMB, "МБ"},
@@ -180,6 +181,7 @@ constexpr Entry kEnglish[] = {
     {Msg::kRemedySeeArchives, "the archive databases: /archives"},
     {Msg::kRemedyOtherArchives, "it belongs to another BackupBuddy configuration; ask the administrator"},
     {Msg::kRemedyNameDatabases, "ask the administrator to configure which databases to back up"},
+    {Msg::kRemedyTestChannels, "ask the administrator to check the notification channels"},
     {Msg::kUnitBytes, "B"},
     {Msg::kUnitKB, "KB"},
     {Msg::kUnitMB, "MB"},
@@ -234,6 +236,7 @@ std::string remedy_text(Language lang, Remedy remedy) {
     case Remedy::kSeeArchives: return std::string(message_template(lang, Msg::kRemedySeeArchives));
     case Remedy::kIncludeOtherArchives: return std::string(message_template(lang, Msg::kRemedyOtherArchives));
     case Remedy::kNameDatabases: return std::string(message_template(lang, Msg::kRemedyNameDatabases));
+    case Remedy::kTestChannels: return std::string(message_template(lang, Msg::kRemedyTestChannels));
   }
   return "";
 }

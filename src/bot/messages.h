@@ -87,6 +87,7 @@ enum class Msg {
   kRemedySeeArchives,
   kRemedyOtherArchives,
   kRemedyNameDatabases,
+  kRemedyTestChannels,
   kUnitBytes,
   kUnitKB,
   kUnitMB,

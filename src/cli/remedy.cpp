@@ -21,6 +21,7 @@ std::string cli_remedy_text(Remedy remedy) {
     case Remedy::kSeeBackups: return "`backupbuddy list DB` shows the backups there are";
     case Remedy::kSeeArchives: return "`backupbuddy archives` lists the archives there are";
     case Remedy::kIncludeOtherArchives: return "use its own config with -c, or add --all to drop another config's archive";
+    case Remedy::kTestChannels: return "`backupbuddy check --notify` sends a test message on every channel";
     case Remedy::kNameDatabases:
       return "name them (backupbuddy backup mydb), add [[databases]] entries to the config, or use --all / [backup] "
              "all_databases = true";

@@ -7,6 +7,7 @@
 #include "notify/telegram.h"
 #include "state/state.h"
 #include "util/log.h"
+#include "util/timezone.h"
 
 namespace bb {
 namespace {
@@ -111,6 +112,31 @@ std::map<std::string, Delivery> last_deliveries(const Config& config) {
   }
   for (const auto& name : notify_channel_names(config))
     if (auto it = all.find(name); it != all.end()) out[name] = it->second;
+  return out;
+}
+
+std::vector<CheckItem> channel_check_items(const Config& config, bool send_test) {
+  std::vector<CheckItem> out;
+  const auto* zone = resolve_zone(config.backup.timezone);
+  auto local = [&](const std::string& iso) { return format_local(parse_user_time(iso, zone), zone); };
+  if (send_test) {
+    for (const auto& t : Notifiers(config).test_all())
+      out.push_back({t.ok, t.channel + (t.ok ? ": test message sent" : ": test message FAILED: " + t.detail), false});
+    if (out.empty())
+      out.push_back({true, "notifications: no channel configured ([telegram] with notify, [[notify]])", true});
+    return out;
+  }
+  auto last = last_deliveries(config);
+  for (const auto& name : notify_channel_names(config)) {
+    auto it = last.find(name);
+    if (it == last.end())
+      out.push_back({true, name + ": nothing sent yet", false, Remedy::kTestChannels});
+    else if (it->second.ok)
+      out.push_back({true, name + ": last delivery ok at " + local(it->second.at) + " (" + it->second.event + ")", false});
+    else
+      out.push_back({true, name + ": last delivery FAILED at " + local(it->second.at) + " (" + it->second.event +
+                               "): " + it->second.error, true, Remedy::kTestChannels});
+  }
   return out;
 }
 

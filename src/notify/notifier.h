@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "ops/backup.h"
+#include "ops/check.h"
 #include "ops/verify.h"
 #include "state/deliveries.h"
 
@@ -77,5 +78,10 @@ std::vector<std::string> notify_channel_names(const Config& config);
 // The last delivery of each [[notify]] channel from the state directory, by name; a
 // channel that never sent anything is missing.
 std::map<std::string, Delivery> last_deliveries(const Config& config);
+
+// The notification channels as `check` lines: with send_test a test message on each (ok or
+// failed); else each [[notify]] channel's last delivery (a failed one is a warning, with
+// Remedy::kTestChannels, as is a channel that never sent anything).
+std::vector<CheckItem> channel_check_items(const Config& config, bool send_test);
 
 }  // namespace bb

@@ -24,6 +24,7 @@ enum class Remedy {
   kSeeArchives,          // the archive asked for does not exist: see which ones do
   kIncludeOtherArchives, // the archive belongs to another configuration's databases
   kNameDatabases,        // nothing to back up: name databases or configure them
+  kTestChannels,         // a notification channel is not proven to work: send a test message
 };
 
 // Base of all BackupBuddy errors; carries the exit code the process should end with and

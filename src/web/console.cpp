@@ -812,7 +812,7 @@ void Console::check_page(const Caller& caller, const std::vector<CheckItem>* ite
       std::string state = !item.ok ? "failed" : item.warning ? "warning" : "ok";
       body << "<li class=\"check-"_html << state << "\"><strong>"_html
            << (!item.ok ? words_.failed : item.warning ? words_.warning : words_.ok) << "</strong> "_html << item.text;
-      if (std::string advice = remedy_text(item.remedy); !item.ok && !advice.empty())
+      if (std::string advice = remedy_text(item.remedy); (!item.ok || item.warning) && !advice.empty())
         body << "<span class=\"remedy\">"_html << advice << "</span>"_html;
       body << "</li>"_html;
     }
@@ -997,6 +997,7 @@ void Console::routes(httplib::Server& server) {
     if (config_.telegram.enabled())
       channels.push_back({"Telegram", [this] { return check_telegram(config_.telegram); }});
     std::vector<CheckItem> items = run_checks(config_, {}, channels);
+    for (auto& item : channel_check_items(config_, false)) items.push_back(std::move(item));  // last deliveries
     check_page(*caller, &items, res);
   }));
 

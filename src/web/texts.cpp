@@ -113,6 +113,8 @@ std::string remedy_text(Remedy remedy) {
     case Remedy::kSeeArchives: return "GET /api/v1/archives lists the archives there are";
     case Remedy::kIncludeOtherArchives: return "it belongs to another configuration's databases; drop it there";
     case Remedy::kNameDatabases: return "name a configured database";
+    case Remedy::kTestChannels:
+      return "`backupbuddy check --notify` on the server sends a test message on every channel";
   }
   return "";
 }

@@ -75,6 +75,9 @@ class WebConsoleTest(ServersTestCase):
         users_toml = "".join('[[web.users]]\nname = "%s"\npassword_hash = "%s"\nrole = "%s"\n\n'
                              % (u["name"], u["password_hash"], u["role"]) for u in users)
         dbs_toml = toml_dumps({"databases": [{"name": "sales"}, {"name": XSS}]})
+        # A channel that cannot deliver (a closed port): the check page shows its state.
+        dbs_toml += toml_dumps({"notify": [{"type": "webhook", "url": "http://127.0.0.1:%d/hook" % free_port(),
+                                            "on": ["failure"], "tries": 1, "timeout": "1s"}]})
         # Read-only views of other stores: the second server's prefix, and a bucket that does
         # not exist (its section shows the error; the page still renders).
         stores_toml = "".join(
@@ -532,6 +535,11 @@ class WebConsoleTest(ServersTestCase):
         for name in ("config", "PostgreSQL", "pg_dump", "storage", "state directory"):
             self.assertIn(name, names)
         self.assertEqual([i for i in items if i[0] == "failed"], [])
+        # The notification channel's last delivery, as `backupbuddy check` shows it, with advice.
+        channel = [i for i in items if i[1].startswith("notify #1: webhook http://127.0.0.1:")]
+        self.assertEqual(len(channel), 1, items)
+        self.assertRegex(channel[0][1], r": (nothing sent yet|last delivery FAILED)")
+        self.assertIn("backupbuddy check --notify", page)
         self.assertIn('id="check-summary" class="ok"', page)
         self.assertNotIn(self.s3.secret_key, page)
         self.assertIn('"ops" from 127.0.0.1: ran the check', self.web.log())
