@@ -422,7 +422,7 @@ std::vector<std::string> databases_to_back_up(const Config& config, PgSession& s
   return out;
 }
 
-std::string store_globals(RunContext& ctx) {
+std::string store_globals(RunContext& ctx, const std::string& run_id) {
   const Config& config = ctx.config();
   ProcessSpec spec{ctx.tools().bin_dir + "/pg_dumpall",
                    {"--globals-only", "--no-role-passwords", "--no-password",
@@ -435,9 +435,9 @@ std::string store_globals(RunContext& ctx) {
                          "): " + last_lines(log::mask_secrets(out.stderr_text), 3));
   // Encrypted like the backups when [encryption] is configured.
   std::optional<AgeEncryptor> encryptor = make_encryptor(config.encryption);
-  std::string key = globals_key(format_backup_id(std::chrono::system_clock::now()), encryptor.has_value());
-  // Another run stored the roles within this very second: that object serves this run too,
-  // and it is not ours to replace or (after a failed run) remove.
+  std::string key = globals_key(run_id, encryptor.has_value());
+  // Another run that started within this very second stored them: that object serves this
+  // run too, and it is not ours to replace.
   if (ctx.storage().head(key)) return "";
   if (!encryptor) {
     ctx.storage().put(key, out.stdout_text);
@@ -463,14 +463,21 @@ std::vector<BackupResult> back_up_run(RunContext& run, const Config& config, con
   log::info("backing up " + std::to_string(dbs.size()) + " database(s) from " + run.session().where() + " to " +
             run.storage().describe() + rate_cap_note(run.storage().max_upload_rate()));
   // The roles the dumps' objects belong to, so that `restore --create-roles` can bring them
-  // to another server. A failure here costs no database its backup.
-  std::string globals_stored;
-  try {
-    globals_stored = store_globals(run);
-    if (!globals_stored.empty()) log::debug("stored the server's globals as " + globals_stored);
-  } catch (const Error& e) {
-    log::warn(std::string("the server's roles (globals) were not stored: ") + e.what());
-  }
+  // to another server: stored once this run has backed up a database (a run that backs up
+  // nothing adds nothing to the store), under the run's start, so at or before every backup
+  // id of the run. A failure here costs no database its backup.
+  const std::string run_id = format_backup_id(std::chrono::system_clock::now());
+  std::once_flag globals_once;
+  auto keep_globals = [&](RunContext& ctx) {
+    std::call_once(globals_once, [&] {
+      try {
+        std::string key = store_globals(ctx, run_id);
+        if (!key.empty()) log::debug("stored the server's globals as " + key);
+      } catch (const Error& e) {
+        log::warn(std::string("the server's roles (globals) were not stored: ") + e.what());
+      }
+    });
+  };
 
   // With every database of the server: which are new to the store, which are gone.
   bool whole_server = all || config.backup.all_databases;
@@ -501,6 +508,7 @@ std::vector<BackupResult> back_up_run(RunContext& run, const Config& config, con
   // a failing database keeps every backup it has.
   auto finish = [&](RunContext& ctx, BackupResult& r) {
     r.first_backup = whole_server && r.ok && !stored_before.count(r.database);
+    if (r.ok) keep_globals(ctx);
     after_backup(ctx, r, prune);
     report(r);
     if (on_result) on_result(r);
@@ -540,16 +548,6 @@ std::vector<BackupResult> back_up_run(RunContext& run, const Config& config, con
       log::warn(quote_name(db) + " is gone from the server; its backups are kept");
       results.push_back(gone);
     }
-  // A run that backed up no database leaves nothing new in the store: its globals go again.
-  bool any_backup = std::any_of(results.begin(), results.end(),
-                                [](const BackupResult& r) { return r.ok && !r.vanished; });
-  if (!any_backup && !globals_stored.empty()) {
-    try {
-      run.storage().remove(std::vector<std::string>{globals_stored});
-    } catch (const Error& e) {
-      log::warn("the roles stored by this failed run (" + globals_stored + ") were not removed: " + e.what());
-    }
-  }
   // The stored globals go with the backups: those older than every backup left are deleted,
   // only after a run in which every database succeeded (a failed run deletes nothing).
   bool all_ok = std::all_of(results.begin(), results.end(), [](const BackupResult& r) { return r.ok; });

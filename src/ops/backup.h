@@ -52,10 +52,10 @@ std::vector<std::string> databases_to_back_up(const Config& config, PgSession& s
                                               const std::vector<std::string>& named, bool all);
 
 // Stores the server's globals (`pg_dumpall --globals-only --no-role-passwords`: roles
-// without passwords, memberships, tablespaces) as _globals/<id>.sql. Returns the key, or ""
-// when another run already stored them within the same second (that object is kept as it
-// is); throws OperationError / StorageError.
-std::string store_globals(RunContext& ctx);
+// without passwords, memberships, tablespaces) as _globals/<run_id>.sql. Returns the key, or
+// "" when a run that started within the same second already stored them (that object is
+// kept as it is); throws OperationError / StorageError.
+std::string store_globals(RunContext& ctx, const std::string& run_id);
 
 // One backup run: takes the machine lock (LockHeldError when another run holds it),
 // backs up the databases (named; all; or [[databases]]), `[backup] parallel` at once,

@@ -4,12 +4,15 @@
 #include <libpq-fe.h>
 #include <openssl/evp.h>
 
+#include <chrono>
 #include <cstring>
 #include <deque>
+#include <thread>
 
 #include "util/error.h"
 #include "util/log.h"
 #include "util/format.h"
+#include "util/signals.h"
 
 namespace bb {
 namespace {
@@ -170,11 +173,24 @@ std::int64_t advisory_key_for(const std::string& database) {
   return key;
 }
 
+namespace {
+// How long a database lock held by another session is waited for before "busy".
+constexpr auto kLockGrace = std::chrono::seconds(5);
+}  // namespace
+
 DatabaseLock::DatabaseLock(PgSession& session, const std::string& database, const std::string& purpose)
     : session_(session), key_(advisory_key_for(database)) {
-  if (!session_.try_advisory_lock(key_))
+  // A run killed a moment ago keeps its server session (and so this lock) until the server
+  // notices the closed connection: a short wait spares whoever retries at once a false "busy".
+  auto deadline = std::chrono::steady_clock::now() + kLockGrace;
+  while (!session_.try_advisory_lock(key_)) {
+    if (std::chrono::steady_clock::now() < deadline && !cancel_requested()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
     throw OperationError("database " + quote_name(database) + " is busy: another BackupBuddy run holds its lock (" +
                          session_.advisory_lock_holder(key_) + ") — wait for it to finish, then " + purpose + " again");
+  }
 }
 
 DatabaseLock::~DatabaseLock() {

@@ -59,8 +59,9 @@ class PgSession {
 // The advisory-lock key for work on a database (dump or restore into it).
 std::int64_t advisory_key_for(const std::string& database);
 
-// Holds an advisory lock for a database while alive (RAII). Throws OperationError
-// naming the holder when the lock is taken.
+// Holds an advisory lock for a database while alive (RAII). Waits up to 5 s for a lock
+// another session holds (a killed run's session lingers a moment), then throws
+// OperationError naming the holder.
 class DatabaseLock {
  public:
   DatabaseLock(PgSession& session, const std::string& database, const std::string& purpose);
