@@ -211,4 +211,12 @@ std::vector<RunRecord> last_runs_by_server(Storage& storage) {
   return out;
 }
 
+std::vector<RunRecord> newest_per_server(const std::vector<RunRecord>& newest_first) {
+  std::map<std::string, const RunRecord*> newest;
+  for (const auto& run : newest_first) newest.emplace(run.server, &run);  // the first of each stays
+  std::vector<RunRecord> out;
+  for (const auto& [server, run] : newest) out.push_back(*run);
+  return out;
+}
+
 }  // namespace bb

@@ -58,5 +58,8 @@ RunRecord read_run_record(Storage& storage, const RunKey& key);
 // The newest readable record of each server in the store, by server name; an unreadable
 // newest record is skipped for the one before it.
 std::vector<RunRecord> last_runs_by_server(Storage& storage);
+// The same choice over records already read (newest first): the first of each server, by
+// server name. Pure.
+std::vector<RunRecord> newest_per_server(const std::vector<RunRecord>& newest_first);
 
 }  // namespace bb

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "catalog/retention.h"
@@ -76,10 +77,7 @@ struct Caller {
 
 // The bytes of an IP address literal (an IPv4-mapped IPv6 address as its IPv4 bytes), or ""
 // for anything that is not one.
-std::string ip_bytes(std::string text) {
-  auto first = text.find_first_not_of(" \t");
-  auto last = text.find_last_not_of(" \t");
-  text = first == std::string::npos ? "" : text.substr(first, last - first + 1);
+std::string ip_bytes(const std::string& text) {
   unsigned char buf[16];
   if (inet_pton(AF_INET, text.c_str(), buf) == 1) return std::string(reinterpret_cast<char*>(buf), 4);
   if (inet_pton(AF_INET6, text.c_str(), buf) != 1) return "";
@@ -218,10 +216,11 @@ class Console {
 
   // ---- who is asking ----
   // The peer is one of [web] trusted_proxies.
-  bool from_trusted_proxy(const httplib::Request& req) const {
-    std::string peer = ip_bytes(req.remote_addr);
-    return !peer.empty() && std::any_of(config_.web.trusted_proxies.begin(), config_.web.trusted_proxies.end(),
-                                        [&](const std::string& p) { return ip_bytes(p) == peer; });
+  bool from_trusted_proxy(const httplib::Request& req) const { return trusted_proxy(ip_bytes(req.remote_addr)); }
+  // An address (as ip_bytes gives it) is one of [web] trusted_proxies.
+  bool trusted_proxy(const std::string& address) const {
+    return !address.empty() && std::any_of(config_.web.trusted_proxies.begin(), config_.web.trusted_proxies.end(),
+                                           [&](const std::string& p) { return ip_bytes(p) == address; });
   }
   // The client's address: the peer, or behind a trusted proxy the rightmost X-Forwarded-For
   // entry that no trusted proxy added (entries to its left are the client's own words).
@@ -233,19 +232,16 @@ class Console {
       for (std::size_t start = 0; start <= value.size();) {
         std::size_t comma = value.find(',', start);
         if (comma == std::string::npos) comma = value.size();
-        hops.push_back(value.substr(start, comma - start));
+        std::string hop = value.substr(start, comma - start);
+        auto first = hop.find_first_not_of(" \t");
+        hops.push_back(first == std::string::npos ? "" : hop.substr(first, hop.find_last_not_of(" \t") - first + 1));
         start = comma + 1;
       }
     }
     for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
       std::string bytes = ip_bytes(*it);
       if (bytes.empty()) return req.remote_addr;  // not an address: believe nothing further left
-      bool proxy = std::any_of(config_.web.trusted_proxies.begin(), config_.web.trusted_proxies.end(),
-                               [&](const std::string& p) { return ip_bytes(p) == bytes; });
-      if (!proxy) {
-        auto first = it->find_first_not_of(" \t");
-        return it->substr(first, it->find_last_not_of(" \t") - first + 1);
-      }
+      if (!trusted_proxy(bytes)) return *it;
     }
     return req.remote_addr;
   }
@@ -271,41 +267,32 @@ class Console {
     archives.erase(theirs, archives.end());
     return archives;
   }
-  // Each database's backup durations, oldest first, from the run records in the store
-  // (ops/runs: every server writing to this prefix). A record never changes once written,
-  // so each is read once and kept (by key) while the store lists it: the dashboard of 50
-  // databases reads no manifest and, after its first view, no record it has seen.
-  std::map<std::string, std::vector<double>> duration_history(Storage& storage) {
-    std::vector<RunKey> keys = list_run_keys(storage);  // newest first
-    std::map<std::string, std::map<std::string, double>> seen;
-    {
-      std::lock_guard lock(mutex_);
-      seen = run_durations_;
-    }
-    std::map<std::string, std::map<std::string, double>> now_listed;
-    for (const auto& key : keys) {
+  // The run records in the store (ops/runs: every server writing to this prefix), newest
+  // first, from one listing. A record never changes once written, so each is read once and
+  // kept (by key) while the store lists it: after its first view the dashboard (last runs,
+  // duration charts) reads no record it has seen.
+  std::vector<RunRecord> run_records(Storage& storage) {
+    std::lock_guard lock(runs_mutex_);  // one reader at a time; sign-ins never wait for it
+    std::vector<RunRecord> out;
+    std::set<std::string> listed;
+    for (const auto& key : list_run_keys(storage)) {
       std::string k = run_key(key.server, key.id);
-      if (auto it = seen.find(k); it != seen.end()) {
-        now_listed.emplace(k, it->second);
-        continue;
+      auto it = run_records_.find(k);
+      if (it == run_records_.end()) {
+        std::optional<RunRecord> record;  // an unreadable record is not read again
+        try {
+          record = read_run_record(storage, key);
+        } catch (const NotFoundError&) {
+          continue;  // trimmed by its server since the listing
+        } catch (const Error& e) {
+          log::warn(e.what());
+        }
+        it = run_records_.emplace(k, std::move(record)).first;
       }
-      std::map<std::string, double> durations;  // an unreadable record stays empty (read once)
-      try {
-        for (const auto& r : read_run_record(storage, key).results)
-          if (r.ok && !r.vanished) durations[r.database] = r.seconds;
-      } catch (const NotFoundError&) {
-        continue;  // trimmed by its server since the listing
-      } catch (const Error& e) {
-        log::warn(e.what());
-      }
-      now_listed.emplace(k, std::move(durations));
+      listed.insert(k);
+      if (it->second) out.push_back(*it->second);
     }
-    std::map<std::string, std::vector<double>> out;
-    for (auto it = keys.rbegin(); it != keys.rend(); ++it)
-      if (auto found = now_listed.find(run_key(it->server, it->id)); found != now_listed.end())
-        for (const auto& [db, seconds] : found->second) out[db].push_back(seconds);
-    std::lock_guard lock(mutex_);
-    run_durations_ = std::move(now_listed);
+    std::erase_if(run_records_, [&](const auto& r) { return !listed.count(r.first); });
     return out;
   }
   // Each database's last run and verification from the state file (empty when unreadable).
@@ -352,7 +339,8 @@ class Console {
   // kVerifiedFor, not on every request.
   const std::string verified_key_ = random_token();
   std::map<std::string, Clock::time_point> verified_;
-  std::map<std::string, std::map<std::string, double>> run_durations_;  // run record key -> database -> seconds
+  std::mutex runs_mutex_;
+  std::map<std::string, std::optional<RunRecord>> run_records_;  // by key; nullopt: unreadable
   JobQueue& jobs_;  // shared with the bot under `serve`
   std::unique_ptr<httplib::Server> server_;
 };
@@ -607,12 +595,18 @@ Html Console::login_page(const std::string& error, const std::string& login_toke
 void Console::dashboard(const Caller& caller, httplib::Response& res) {
   RunContext ctx(config_);
   StoreOverview overview = list_overview(ctx);
-  std::map<std::string, std::vector<double>> durations;
+  std::vector<RunRecord> runs;  // newest first
+  std::string runs_error;
   try {
-    durations = duration_history(ctx.storage());
-  } catch (const Error& e) {
-    log::warn(std::string("web: no duration history: ") + e.what());
+    runs = run_records(ctx.storage());
+  } catch (const std::exception& e) {
+    runs_error = log::mask_secrets(error_text(e));
+    log::warn("web: the run records cannot be read: " + runs_error);
   }
+  std::map<std::string, std::vector<double>> durations;  // each database's backup seconds, oldest first
+  for (auto run = runs.rbegin(); run != runs.rend(); ++run)
+    for (const auto& r : run->results)
+      if (r.ok && !r.vanished) durations[r.database].push_back(r.seconds);
   const date::time_zone* zone = resolve_zone(config_.backup.timezone);
   std::vector<ScheduleEntry> schedules = schedule_entries(config_);
   auto now = std::chrono::system_clock::now();
@@ -655,7 +649,8 @@ void Console::dashboard(const Caller& caller, httplib::Response& res) {
     body << "</tbody></table><p class=\"note\">"_html << words_.time_zone_note << " ("_html
          << (config_.backup.timezone.empty() ? std::string("local") : config_.backup.timezone) << ").</p>"_html;
   }
-  body << fleet_sections(config_);  // runs of every server, then [[web.stores]] (web/fleet.h)
+  // The last run of every server, then [[web.stores]] (web/fleet.h).
+  body << fleet_sections(config_, newest_per_server(runs), runs_error);
   html(res, 200, layout(words_.databases, body, caller));
 }
 

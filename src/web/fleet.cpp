@@ -23,13 +23,8 @@ using ojson = nlohmann::ordered_json;
 
 // "2 of 3 databases backed up", or "run failed: <why>" for a run that failed as a whole.
 std::string outcome_text(const RunRecord& run, const RunTexts& words) {
-  std::string text = words.backed_up_of;
-  auto put = [&](const std::string& name, std::size_t n) {
-    auto pos = text.find(name);
-    if (pos != std::string::npos) text.replace(pos, name.size(), std::to_string(n));
-  };
-  put("{ok}", run.backed_up());
-  put("{total}", run.databases());
+  std::string text = fill_placeholders(words.backed_up_of, {{"ok", std::to_string(run.backed_up())},
+                                                              {"total", std::to_string(run.databases())}});
   if (!run.error.empty()) text = std::string(words.run_failed) + ": " + run.error + " (" + text + ")";
   return text;
 }
@@ -117,6 +112,14 @@ StoreView read_store(const WebStore& store) {
   return view;
 }
 
+// One run of this store, named by its page's or endpoint's path. Throws NotFoundError.
+RunRecord read_run(const Config& config, const std::string& server, const std::string& id) {
+  auto time = parse_run_id(id);
+  if (!time) throw NotFoundError("no run " + quote_name(id) + ": a run id looks like 20261124T040000.123Z");
+  RunContext ctx(config);
+  return read_run_record(ctx.storage(), RunKey{server, id, *time});
+}
+
 std::string store_anchor(std::size_t index) { return "store-" + std::to_string(index + 1); }
 
 }  // namespace
@@ -140,10 +143,7 @@ Html runs_page(const Config& config, std::size_t limit) {
 Html run_page(const Config& config, const std::string& server, const std::string& id) {
   const RunTexts& words = run_texts_for(config.web.language);
   const Texts& texts = texts_for(config.web.language);
-  auto time = parse_run_id(id);
-  if (!time) throw NotFoundError("no run " + quote_name(id) + ": a run id looks like 20261124T040000.123Z");
-  RunContext ctx(config);
-  RunRecord run = read_run_record(ctx.storage(), RunKey{server, id, *time});
+  RunRecord run = read_run(config, server, id);
   Html body;
   body << "<p><a href=\"/runs\">← "_html << words.runs << "</a></p><h1 id=\"run-title\">"_html << run.server << " — "_html
        << format_time(run.started_at) << "</h1><p id=\"run-outcome\" class=\""_html << (run.ok() ? "ok" : "error")
@@ -164,19 +164,14 @@ Html run_page(const Config& config, const std::string& server, const std::string
   return body;
 }
 
-Html fleet_sections(const Config& config) {
+Html fleet_sections(const Config& config, const std::vector<RunRecord>& last_runs, const std::string& runs_error) {
   const RunTexts& words = run_texts_for(config.web.language);
   const Texts& texts = texts_for(config.web.language);
   Html out;
   out << "<h2>"_html << words.last_runs << "</h2>"_html;
-  try {
-    RunContext ctx(config);
-    std::vector<RunRecord> last = last_runs_by_server(ctx.storage());
-    if (last.empty()) out << "<p>"_html << words.no_runs << "</p>"_html;
-    else out << runs_table(last, words, "class=\"responsive\" id=\"last-runs\""_html, true);
-  } catch (const std::exception& e) {
-    out << "<p class=\"error\">"_html << log::mask_secrets(error_text(e)) << "</p>"_html;
-  }
+  if (!runs_error.empty()) out << "<p class=\"error\">"_html << runs_error << "</p>"_html;
+  else if (last_runs.empty()) out << "<p>"_html << words.no_runs << "</p>"_html;
+  else out << runs_table(last_runs, words, "class=\"responsive\" id=\"last-runs\""_html, true);
   out << "<p><a id=\"all-runs\" href=\"/runs\">"_html << words.all_runs << "</a></p>"_html;
   for (std::size_t i = 0; i < config.web.stores.size(); ++i) {
     StoreView view = read_store(config.web.stores[i]);
@@ -219,10 +214,7 @@ ojson runs_json(const Config& config, std::size_t limit) {
 }
 
 ojson run_json(const Config& config, const std::string& server, const std::string& id) {
-  auto time = parse_run_id(id);
-  if (!time) throw NotFoundError("no run " + quote_name(id) + ": a run id looks like 20261124T040000.123Z");
-  RunContext ctx(config);
-  RunRecord run = read_run_record(ctx.storage(), RunKey{server, id, *time});
+  RunRecord run = read_run(config, server, id);
   ojson j = run_record_json(run);
   j["report"] = format_run_report(run.results, config.web.language);
   return j;

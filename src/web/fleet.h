@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "ops/runs.h"
 #include "web/html.h"
 
 namespace bb::web {
@@ -23,9 +24,10 @@ Html runs_page(const Config& config, std::size_t limit);
 // Throws NotFoundError for a run the store does not hold.
 Html run_page(const Config& config, const std::string& server, const std::string& id);
 // The dashboard's part after this server's databases: the last run of each server in this
-// store, then one section per [[web.stores]] entry (its databases and last runs, or the
-// error that kept it from being read). Never throws.
-Html fleet_sections(const Config& config);
+// store (last_runs, or runs_error when the store's records could not be listed), then one
+// section per [[web.stores]] entry (its databases and last runs, or the error that kept it
+// from being read). Never throws.
+Html fleet_sections(const Config& config, const std::vector<RunRecord>& last_runs, const std::string& runs_error);
 
 // GET /api/v1/runs: {"runs": [summary, ...]} newest first.
 nlohmann::ordered_json runs_json(const Config& config, std::size_t limit);

@@ -141,6 +141,22 @@ TEST(RunRecords, LastRunOfEachServer) {
   EXPECT_EQ(last[1].server, "db2");
 }
 
+// The console's choice over the records it has read: the same runs as last_runs_by_server.
+TEST(RunRecords, NewestPerServerOverRecordsAlreadyRead) {
+  RunRecord run = sample_run();
+  RunRecord later = run;
+  later.started_at += std::chrono::hours(24);
+  later.id = format_run_id(later.started_at);
+  RunRecord other = run;
+  other.server = "db0";
+  auto last = newest_per_server({later, other, run});  // newest first, as list_run_keys orders them
+  ASSERT_EQ(last.size(), 2u);
+  EXPECT_EQ(last[0].server, "db0");
+  EXPECT_EQ(last[1].server, "db1");
+  EXPECT_EQ(last[1].id, later.id);
+  EXPECT_TRUE(newest_per_server({}).empty());
+}
+
 TEST(RunRecords, AFailingStoreCostsOnlyAWarning) {
   testing::MemoryStorage storage;
   storage.fail_puts = true;
