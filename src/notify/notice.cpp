@@ -56,10 +56,6 @@ const SubjectText kRussian{
 
 const SubjectText& subjects(const std::string& language) { return language == "en" ? kEnglish : kRussian; }
 
-std::string fill(std::string_view text, std::initializer_list<std::pair<std::string_view, std::string>> values) {
-  return fill_placeholders(text, values);
-}
-
 nlohmann::ordered_json json_or_null(const std::string& text) {
   return text.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(text);
 }
@@ -183,7 +179,7 @@ Outcome run_outcome(const std::vector<BackupResult>& results) {
 
 Notice run_started_notice(const std::string& server, const std::string& language, TimePoint now) {
   Notice n = base("run_started", Outcome::kSuccess, server, now);
-  n.subject = fill(subjects(language).run_started, {{"server", server}});
+  n.subject = fill_placeholders(subjects(language).run_started, {{"server", server}});
   n.text = n.subject;
   finish(n);
   return n;
@@ -211,11 +207,11 @@ Notice run_finished_notice(const std::vector<BackupResult>& all, const std::vect
   const SubjectText& t = subjects(language);
   std::string count = std::to_string(results.size());
   n.subject = outcome == Outcome::kFailure
-                  ? fill(t.run_failed, {{"server", server}, {"failed", std::to_string(failed)}, {"n", count}})
+                  ? fill_placeholders(t.run_failed, {{"server", server}, {"failed", std::to_string(failed)}, {"n", count}})
               : outcome == Outcome::kWarning
-                  ? fill(t.run_warning, {{"server", server}, {"n", count}, {"warned", std::to_string(warned)}})
-              : results.size() == 1 ? fill(t.run_ok_one, {{"server", server}, {"db", results.front().database}})
-                                    : fill(t.run_ok, {{"server", server}, {"n", count}});
+                  ? fill_placeholders(t.run_warning, {{"server", server}, {"n", count}, {"warned", std::to_string(warned)}})
+              : results.size() == 1 ? fill_placeholders(t.run_ok_one, {{"server", server}, {"db", results.front().database}})
+                                    : fill_placeholders(t.run_ok, {{"server", server}, {"n", count}});
   n.text = format_run_report(all, language);
   for (const auto& line : extra_lines) n.text += "\n" + line;
   nlohmann::ordered_json run;
@@ -238,7 +234,7 @@ Notice run_finished_notice(const std::vector<BackupResult>& all, const std::vect
 Notice backup_failed_notice(const BackupResult& result, const std::string& server, const std::string& language,
                             TimePoint now) {
   Notice n = base("backup_failed", Outcome::kFailure, server, now);
-  n.subject = fill(subjects(language).db_failed, {{"server", server}, {"db", result.database}});
+  n.subject = fill_placeholders(subjects(language).db_failed, {{"server", server}, {"db", result.database}});
   n.text = format_failure_alert(result, language);
   n.details["databases"] = nlohmann::ordered_json::array({backup_json(result)});
   finish(n);
@@ -251,8 +247,8 @@ Notice drill_notice(const std::vector<VerifyResult>& results, const std::string&
   Notice n = base("drill_finished", failed ? Outcome::kFailure : Outcome::kSuccess, server, now);
   const SubjectText& t = subjects(language);
   std::string count = std::to_string(results.size());
-  n.subject = failed ? fill(t.drill_failed, {{"server", server}, {"failed", std::to_string(failed)}, {"n", count}})
-                     : fill(t.drill_ok, {{"server", server}, {"n", count}});
+  n.subject = failed ? fill_placeholders(t.drill_failed, {{"server", server}, {"failed", std::to_string(failed)}, {"n", count}})
+                     : fill_placeholders(t.drill_ok, {{"server", server}, {"n", count}});
   n.text = format_drill_report(results, language);
   n.details["databases"] = nlohmann::ordered_json::array();
   for (const auto& r : results)
@@ -271,7 +267,7 @@ Notice drill_notice(const std::vector<VerifyResult>& results, const std::string&
 
 Notice alert_notice(const std::string& text, const std::string& server, const std::string& language, TimePoint now) {
   Notice n = base("alert", Outcome::kFailure, server, now);
-  n.subject = fill(subjects(language).alert, {{"server", server}});
+  n.subject = fill_placeholders(subjects(language).alert, {{"server", server}});
   n.text = text;
   finish(n);
   return n;
@@ -279,8 +275,8 @@ Notice alert_notice(const std::string& text, const std::string& server, const st
 
 Notice test_notice(const std::string& server, const std::string& language, TimePoint now) {
   Notice n = base("test", Outcome::kSuccess, server, now);
-  n.subject = fill(subjects(language).test, {{"server", server}});
-  n.text = fill(subjects(language).test_text, {{"server", server}});
+  n.subject = fill_placeholders(subjects(language).test, {{"server", server}});
+  n.text = fill_placeholders(subjects(language).test_text, {{"server", server}});
   finish(n);
   return n;
 }

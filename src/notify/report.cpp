@@ -60,13 +60,6 @@ const ReportText kRussian{
 
 const ReportText& text_for(const std::string& language) { return language == "en" ? kEnglish : kRussian; }
 
-// The template with its {placeholders} filled in one pass (util/format), each value shown
-// through display_text() as in the bot's messages: a database name with a newline cannot
-// fake a line of the report.
-std::string fill(std::string_view text, std::initializer_list<std::pair<std::string_view, std::string>> values) {
-  return fill_placeholders(text, values);
-}
-
 }  // namespace
 
 // "new: db3, db4" / "gone from the server: db5 (its backups are kept)" lines of a run
@@ -95,17 +88,17 @@ std::string format_run_report(const std::vector<BackupResult>& all, const std::s
   for (const auto& r : results) order.push_back(&r);
   std::stable_partition(order.begin(), order.end(), [](const BackupResult* r) { return !r->ok; });
   std::size_t failed = std::count_if(results.begin(), results.end(), [](const BackupResult& r) { return !r.ok; });
-  std::string out = failed == 0 ? fill(t.all_ok, {{"n", std::to_string(results.size())}})
-                                : fill(t.some_failed, {{"failed", std::to_string(failed)},
+  std::string out = failed == 0 ? fill_placeholders(t.all_ok, {{"n", std::to_string(results.size())}})
+                                : fill_placeholders(t.some_failed, {{"failed", std::to_string(failed)},
                                                        {"n", std::to_string(results.size())}});
   for (const BackupResult* r : order) {
     out += "\n";
     if (!r->ok)
-      out += fill(t.failed_line, {{"db", r->database}, {"why", r->error}});
+      out += fill_placeholders(t.failed_line, {{"db", r->database}, {"why", r->error}});
     else
-      out += fill(t.ok_line, {{"db", r->database}, {"stored", human_bytes(r->stored_bytes)},
+      out += fill_placeholders(t.ok_line, {{"db", r->database}, {"stored", human_bytes(r->stored_bytes)},
                               {"dump", human_bytes(r->dump_bytes)}, {"time", human_seconds(r->seconds)}});
-    for (const auto& w : r->warnings) out += "\n" + fill(t.warning_line, {{"text", w}});
+    for (const auto& w : r->warnings) out += "\n" + fill_placeholders(t.warning_line, {{"text", w}});
   }
   return out + new_and_vanished(all, language);
 }
@@ -129,7 +122,7 @@ std::vector<std::string> restore_proof_warnings(const Config& config, const std:
     std::string when = it == state.end() || !it->second.verified_at || !it->second.restore_tested
                            ? std::string(t.never)
                            : format_local(*it->second.verified_at, zone);
-    out.push_back(fill(t.unproven, {{"db", db}, {"when", when}}));
+    out.push_back(fill_placeholders(t.unproven, {{"db", db}, {"when", when}}));
   }
   return out;
 }
@@ -137,18 +130,18 @@ std::vector<std::string> restore_proof_warnings(const Config& config, const std:
 std::string format_drill_report(const std::vector<VerifyResult>& results, const std::string& language) {
   const ReportText& t = text_for(language);
   std::size_t failed = std::count_if(results.begin(), results.end(), [](const VerifyResult& r) { return !r.ok; });
-  std::string out = failed == 0 ? fill(t.drill_ok, {{"n", std::to_string(results.size())}})
-                                : fill(t.drill_failed, {{"failed", std::to_string(failed)},
+  std::string out = failed == 0 ? fill_placeholders(t.drill_ok, {{"n", std::to_string(results.size())}})
+                                : fill_placeholders(t.drill_failed, {{"failed", std::to_string(failed)},
                                                         {"n", std::to_string(results.size())}});
   for (const auto& r : results)
-    out += "\n" + (r.ok ? fill(t.drill_line_ok, {{"db", r.database}, {"id", r.id}, {"tables", std::to_string(r.tables)},
+    out += "\n" + (r.ok ? fill_placeholders(t.drill_line_ok, {{"db", r.database}, {"id", r.id}, {"tables", std::to_string(r.tables)},
                                                  {"rows", std::to_string(r.rows)}})
-                        : fill(t.drill_line_failed, {{"db", r.database}, {"id", r.id}, {"why", r.error}}));
+                        : fill_placeholders(t.drill_line_failed, {{"db", r.database}, {"id", r.id}, {"why", r.error}}));
   return out;
 }
 
 std::string format_failure_alert(const BackupResult& result, const std::string& language) {
-  return fill(text_for(language).alert, {{"db", result.database}, {"why", result.error}});
+  return fill_placeholders(text_for(language).alert, {{"db", result.database}, {"why", result.error}});
 }
 
 }  // namespace bb

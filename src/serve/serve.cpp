@@ -276,28 +276,23 @@ int cmd_serve(const std::function<Config()>& reload, Config initial) {
   std::unique_ptr<bot::CoreBackend> backend;
   std::unique_ptr<bot::Bot> telegram_bot;
   std::thread bot_thread, console_thread;
+  // A hosted front end on its own thread: if it stops, the scheduler goes on without it.
+  auto host = [](const char* what, const char* section, auto& front_end) {
+    return std::thread([what, section, &front_end] {
+      try {
+        front_end.run();
+      } catch (const std::exception& e) {
+        log::error(std::string("serve: the ") + what + " stopped: " + log::mask_secrets(e.what()) +
+                   " — backups go on; fix [" + section + "] and restart the service");
+      }
+    });
+  };
   if (hosted.telegram.enabled()) {
     backend = std::make_unique<bot::CoreBackend>(hosted);
     telegram_bot = std::make_unique<bot::Bot>(hosted, *backend, *jobs);
-    bot_thread = std::thread([&] {
-      try {
-        telegram_bot->run();
-      } catch (const std::exception& e) {
-        log::error(std::string("serve: the Telegram bot stopped: ") + log::mask_secrets(e.what()) +
-                   " — backups go on; fix [telegram] and restart the service");
-      }
-    });
+    bot_thread = host("Telegram bot", "telegram", *telegram_bot);
   }
-  if (console) {
-    console_thread = std::thread([&] {
-      try {
-        console->run();
-      } catch (const std::exception& e) {
-        log::error(std::string("serve: the web console stopped: ") + log::mask_secrets(e.what()) +
-                   " — backups go on; fix [web] and restart the service");
-      }
-    });
-  }
+  if (console) console_thread = host("web console", "web", *console);
   int code = kExitOk;
   {
     Scheduler scheduler(reload, std::move(initial), hosted);
